@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from jiedu.api.api import api
+from jiedu.policy.views import public
+
+urlpatterns = [
+    path("", include("jiedu.web.urls")),
+    path("accounts/", include("jiedu.accounts.urls")),
+    path("persons/", include("jiedu.patients.urls")),
+    path("registry/", include("jiedu.registry.urls")),
+    path("audit/", include("jiedu.core.urls")),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,98 @@
+"""Who may do what: a table, not code paths. Pure functions over roles and organisation types."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from jiedu.accounts.models import Role
+from jiedu.registry.models import OrganisationType as T
+
+
+class Action(StrEnum):
+    HOME_VIEW = "home.view"
+    PERSON_SEARCH = "person.search"
+    PERSON_VIEW = "person.view"
+    PERSON_REGISTER = "person.register"
+    PERSON_UPDATE = "person.update"
+    PERSON_UNMASK_ID = "person.unmask_id"
+    PERSON_EXPORT = "person.export"
+    ORGANISATION_VIEW = "organisation.view"
+    ORGANISATION_MANAGE = "organisation.manage"
+    USER_MANAGE = "user.manage"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    ADMIN_ACCESS = "admin.access"
+
+
+R = Role
+_CLINICAL = {R.CLINIC_DIRECTOR, R.DOCTOR, R.NURSE, R.PHARMACIST}
+_ALL = set(Role)
+
+GRANTS: dict[Action, frozenset[Role]] = {
+    Action.HOME_VIEW: frozenset(_ALL),
+    Action.PERSON_SEARCH: frozenset(_CLINICAL | {R.POLICE_LIAISON, R.COMMUNITY_WORKER, R.CDC_STAFF}),
+    Action.PERSON_VIEW: frozenset(_CLINICAL | {R.POLICE_LIAISON, R.COMMUNITY_WORKER, R.CDC_STAFF}),
+    Action.PERSON_REGISTER: frozenset(
+        {R.CLINIC_DIRECTOR, R.DOCTOR, R.NURSE, R.POLICE_LIAISON, R.COMMUNITY_WORKER, R.CDC_STAFF}
+    ),
+    Action.PERSON_UPDATE: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR, R.NURSE}),
+    # Seeing the full identity number: staff who must verify identity or file with the police.
+    Action.PERSON_UNMASK_ID: frozenset(
+        {R.CLINIC_DIRECTOR, R.DOCTOR, R.NURSE, R.POLICE_LIAISON, R.COMMUNITY_WORKER}
+    ),
+    Action.PERSON_EXPORT: frozenset({R.CLINIC_DIRECTOR}),
+    Action.ORGANISATION_VIEW: frozenset(_ALL),
+    Action.ORGANISATION_MANAGE: frozenset({R.SYSADMIN}),
+    Action.USER_MANAGE: frozenset({R.SYSADMIN}),
+    Action.AUDIT_VIEW: frozenset({R.AUDITOR}),
+    Action.AUDIT_EXPORT: frozenset({R.AUDITOR}),
+    Action.ADMIN_ACCESS: frozenset({R.SYSADMIN}),
+}
+
+_MEDICAL_STAFF = frozenset(_CLINICAL)
+_OVERSIGHT = frozenset({R.HEALTH_OFFICER, R.INSPECTOR, R.AUDITOR, R.SYSADMIN})
+
+#: The roles an organisation of each type can hold; a role outside this table has no effect.
+ORG_TYPE_ROLES: dict[str, frozenset[Role]] = {
+    T.MMT_CLINIC: _MEDICAL_STAFF,
+    T.DOSING_POINT: frozenset({R.DOCTOR, R.NURSE, R.PHARMACIST}),
+    T.VOLUNTARY_REHAB: _MEDICAL_STAFF,
+    T.COMPULSORY_CENTRE: _MEDICAL_STAFF,
+    T.HOSPITAL: _MEDICAL_STAFF,
+    T.COMMUNITY_REHAB: frozenset({R.COMMUNITY_WORKER}),
+    T.POLICE: frozenset({R.POLICE_LIAISON}),
+    T.CDC: frozenset({R.CDC_STAFF, R.DOCTOR}),
+    T.HEALTH_COMMISSION: _OVERSIGHT,
+    T.NARCOTICS_OFFICE: frozenset({R.NARCOTICS_OFFICER, R.INSPECTOR, R.AUDITOR, R.SYSADMIN}),
+    T.DRUG_REGULATOR: frozenset({R.INSPECTOR}),
+    T.JUSTICE_BUREAU: frozenset({R.INSPECTOR}),
+}
+
+#: Roles whose view of organisations and audit follows their organisation's region (county → county).
+REGIONAL_ROLES = frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.INSPECTOR, R.AUDITOR, R.SYSADMIN})
+
+
+def effective_roles(user: Any) -> frozenset[Role]:
+    """Assigned roles that the user's organisation type allows. Cached on the user object per request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_jiedu_roles", None)
+    if cached is not None:
+        return cached
+    org = user.organisation
+    if org is None:
+        roles: frozenset[Role] = frozenset({R.SYSADMIN}) if user.is_superuser else frozenset()
+    else:
+        assigned = {Role(r) for r in user.role_assignments.values_list("role", flat=True)}
+        roles = frozenset(assigned & ORG_TYPE_ROLES.get(org.type, frozenset()))
+    user._jiedu_roles = roles
+    return roles
+
+
+def role_allowed_in(role: str, org_type: str) -> bool:
+    return Role(role) in ORG_TYPE_ROLES.get(org_type, frozenset())
+
+
+def can(user: Any, action: Action | str) -> bool:
+    return bool(effective_roles(user) & GRANTS[Action(action)])

@@ -1,0 +1,109 @@
+"""Test helpers shared by every app's tests: valid identity numbers and the persona world."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from PIL import Image
+
+from jiedu.accounts.models import Role, RoleAssignment, User
+from jiedu.patients.identity import check_digit_for
+from jiedu.registry.models import Organisation, OrganisationType, Region
+from jiedu.registry.services import regions_load
+
+PASSWORD = "correct-horse-battery-staple-9"
+
+
+def make_id_number(
+    *, region: str = "350583", birth: dt.date = dt.date(1980, 5, 3), seq: int = 12, sex: str = "M"
+) -> str:
+    """A valid 18-digit identity number: the 17th digit is odd for men, even for women."""
+    order = seq * 10 + (1 if sex == "M" else 2)
+    body = f"{region}{birth:%Y%m%d}{order:03d}"
+    return body + check_digit_for(body)
+
+
+def jpeg_bytes(size: tuple[int, int] = (80, 100), color: str = "#88aacc") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@dataclass
+class World:
+    county: Region
+    other_county: Region
+    clinic_a: Organisation
+    dosing_point_a: Organisation
+    clinic_b: Organisation
+    clinic_elsewhere: Organisation
+    police: Organisation
+    community: Organisation
+    cdc: Organisation
+    commission: Organisation
+    province_commission: Organisation
+    users: dict[str, User]
+
+    def __getattr__(self, name: str) -> User:
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+
+#: persona name → (organisation attribute, roles)
+PERSONAS: dict[str, tuple[str, tuple[Role, ...]]] = {
+    "director_a": ("clinic_a", (Role.CLINIC_DIRECTOR,)),
+    "doctor_a": ("clinic_a", (Role.DOCTOR,)),
+    "nurse_a": ("clinic_a", (Role.NURSE,)),
+    "keeper_a": ("clinic_a", (Role.PHARMACIST,)),
+    "nurse_point_a": ("dosing_point_a", (Role.NURSE,)),
+    "nurse_b": ("clinic_b", (Role.NURSE,)),
+    "nurse_elsewhere": ("clinic_elsewhere", (Role.NURSE,)),
+    "police": ("police", (Role.POLICE_LIAISON,)),
+    "community": ("community", (Role.COMMUNITY_WORKER,)),
+    "cdc": ("cdc", (Role.CDC_STAFF,)),
+    "officer": ("commission", (Role.HEALTH_OFFICER,)),
+    "inspector": ("commission", (Role.INSPECTOR,)),
+    "auditor": ("commission", (Role.AUDITOR,)),
+    "sysadmin": ("commission", (Role.SYSADMIN,)),
+    "province_auditor": ("province_commission", (Role.AUDITOR,)),
+}
+
+
+def build_world() -> World:
+    regions_load(province_codes={"35"})
+    county = Region.objects.get(code="350583")  # 南安市
+    other = Region.objects.get(code="350582")  # 晋江市
+    province = Region.objects.get(code="350000")
+    T = OrganisationType
+
+    def org(name: str, kind: str, region: Region, parent: Organisation | None = None) -> Organisation:
+        return Organisation.objects.create(
+            name=name, type=kind, region=region, parent_clinic=parent, address=f"{region.name}{name}路1号"
+        )
+
+    clinic_a = org("南安市美沙酮维持治疗门诊", T.MMT_CLINIC, county)
+    world = World(
+        county=county,
+        other_county=other,
+        clinic_a=clinic_a,
+        dosing_point_a=org("溪美街道延伸服药点", T.DOSING_POINT, county, clinic_a),
+        clinic_b=org("南安市第二美沙酮门诊", T.MMT_CLINIC, county),
+        clinic_elsewhere=org("晋江市美沙酮门诊", T.MMT_CLINIC, other),
+        police=org("南安市公安局溪美派出所", T.POLICE, county),
+        community=org("溪美街道社区戒毒社区康复工作站", T.COMMUNITY_REHAB, county),
+        cdc=org("南安市疾病预防控制中心", T.CDC, county),
+        commission=org("南安市卫生健康局", T.HEALTH_COMMISSION, county),
+        province_commission=org("福建省卫生健康委员会", T.HEALTH_COMMISSION, province),
+        users={},
+    )
+    for username, (org_attr, roles) in PERSONAS.items():
+        user = User.objects.create_user(
+            username=username, password=PASSWORD, organisation=getattr(world, org_attr), full_name=username
+        )
+        RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
+        world.users[username] = user
+    return world

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from jiedu.policy import Action, can, effective_roles
+
+NAV = [
+    ("web:home", _("Home"), Action.HOME_VIEW),
+    ("patients:list", _("Persons"), Action.PERSON_SEARCH),
+    ("patients:register", _("Register a person"), Action.PERSON_REGISTER),
+    ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
+    ("core:audit", _("Audit log"), Action.AUDIT_VIEW),
+    ("admin:index", _("Administration"), Action.ADMIN_ACCESS),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": [], "my_roles": []}
+    return {
+        "nav": [(name, label) for name, label, action in NAV if can(user, action)],
+        "my_roles": sorted(r.label for r in effective_roles(user)),
+    }
