@@ -61,7 +61,7 @@ lock:
 
 # Maintainers: extract messages (needs GNU gettext) and compile catalogues (pure Python, polib).
 messages: install-dev
-	cd jiedu && ../$(MANAGE) makemessages -l zh_Hans --no-obsolete --no-location
+	cd jiedu && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete --no-location
 	$(MANAGE) compile_translations
 
 openapi: install-dev

@@ -13,3 +13,12 @@ def world(db) -> World:  # noqa: ANN001
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path) -> None:  # noqa: ANN001
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english():  # noqa: ANN202
+    """Assertions read English messages; tests of the Chinese catalogue switch language themselves."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "jiedu.accounts",
     "jiedu.registry",
     "jiedu.patients",
+    "jiedu.demo",
+    "jiedu.api",
     "jiedu.web",
 ]
 

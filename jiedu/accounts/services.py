@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -25,18 +26,21 @@ class LoginRefused(DomainError):
     code = "login_refused"
 
 
-@dataclass(frozen=True)
-class LoginOutcome:
-    user: User
-
-
 def login_attempt(*, request: Any, username: str, password: str) -> User:
     """Check a password under the lockout policy. Returns the user or raises ``LoginRefused``.
 
-    The message never says whether the name exists; a locked account says so (the owner needs to know).
+    The failure count, the lock and their audit entries commit even though the attempt is refused. The
+    message never says whether the name exists; a locked account says so (its owner needs to know).
     """
+    refusal = _login_check(request=request, username=username, password=password)
+    if isinstance(refusal, LoginRefused):
+        raise refusal
+    return refusal
+
+
+def _login_check(*, request: Any, username: str, password: str) -> User | LoginRefused:
     now = clock.now()
-    generic = _("The username or password is not correct.")
+    generic = LoginRefused(_("The username or password is not correct."))
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().filter(username=username).first()
         if user is not None and user.locked_until and user.locked_until > now:
@@ -49,8 +53,8 @@ def login_attempt(*, request: Any, username: str, password: str) -> User:
                 object_id=user.pk,
                 detail={"reason": "locked"},
             )
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            raise LoginRefused(
+            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+            return LoginRefused(
                 _(
                     "This account is locked after repeated failed sign-ins. Try again in %(m)d minutes or ask "
                     "your administrator."
@@ -59,46 +63,46 @@ def login_attempt(*, request: Any, username: str, password: str) -> User:
                 code="locked",
             )
         authenticated = authenticate(request, username=username, password=password)
-        if authenticated is None:
-            if user is None:
-                audit.record(
-                    "auth.login",
-                    username=username[:150],
-                    outcome=Outcome.FAILURE,
-                    detail={"reason": "unknown_user"},
-                )
-                raise LoginRefused(generic)
-            User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-            user.refresh_from_db(fields=["failed_login_count"])
+        if authenticated is not None:
+            User.objects.filter(pk=authenticated.pk).update(failed_login_count=0, locked_until=None)
+            return authenticated
+        if user is None:
             audit.record(
                 "auth.login",
-                organisation=user.organisation_id,
-                username=username,
+                username=username[:150],
                 outcome=Outcome.FAILURE,
-                object_type="accounts.user",
-                object_id=user.pk,
-                detail={"reason": "bad_password", "failures": user.failed_login_count},
+                detail={"reason": "unknown_user"},
             )
-            if user.failed_login_count >= settings.JIEDU_LOGIN_MAX_FAILURES:
-                until = now + dt.timedelta(minutes=settings.JIEDU_LOGIN_LOCK_MINUTES)
-                User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
-                audit.record(
-                    "auth.lockout",
-                    organisation=user.organisation_id,
-                    username=username,
-                    outcome=Outcome.DENIED,
-                    object_type="accounts.user",
-                    object_id=user.pk,
-                    detail={"until": until.isoformat(), "minutes": settings.JIEDU_LOGIN_LOCK_MINUTES},
-                )
-                raise LoginRefused(
-                    _("Too many failed sign-ins: the account is locked for %(m)d minutes.")
-                    % {"m": settings.JIEDU_LOGIN_LOCK_MINUTES},
-                    code="locked",
-                )
-            raise LoginRefused(generic)
-        User.objects.filter(pk=authenticated.pk).update(failed_login_count=0, locked_until=None)
-    return authenticated
+            return generic
+        User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+        user.refresh_from_db(fields=["failed_login_count"])
+        audit.record(
+            "auth.login",
+            organisation=user.organisation_id,
+            username=username,
+            outcome=Outcome.FAILURE,
+            object_type="accounts.user",
+            object_id=user.pk,
+            detail={"reason": "bad_password", "failures": user.failed_login_count},
+        )
+        if user.failed_login_count < settings.JIEDU_LOGIN_MAX_FAILURES:
+            return generic
+        until = now + dt.timedelta(minutes=settings.JIEDU_LOGIN_LOCK_MINUTES)
+        User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
+        audit.record(
+            "auth.lockout",
+            organisation=user.organisation_id,
+            username=username,
+            outcome=Outcome.DENIED,
+            object_type="accounts.user",
+            object_id=user.pk,
+            detail={"until": until.isoformat(), "minutes": settings.JIEDU_LOGIN_LOCK_MINUTES},
+        )
+        return LoginRefused(
+            _("Too many failed sign-ins: the account is locked for %(m)d minutes.")
+            % {"m": settings.JIEDU_LOGIN_LOCK_MINUTES},
+            code="locked",
+        )
 
 
 def role_assign(*, actor: Any, user: User, role: str) -> RoleAssignment:

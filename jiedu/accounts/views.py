@@ -48,7 +48,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user)  # rotates the session key
             return HttpResponseRedirect(_safe_next(request))
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)})
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
+        },
+    )
 
 
 @public

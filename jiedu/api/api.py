@@ -1,10 +1,12 @@
-"""The JSON API at /api/v1 (django-ninja). Each operation names its policy action with ``@requires``."""
+"""The JSON API at /api/v1 (django-ninja). Each operation names its policy action with ``@requires``.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: django-ninja reads the real annotations of the operations.
+"""
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 
 from jiedu.api import errors
 from jiedu.api.auth import BrowserSessionAuth, TokenAuth, requires
@@ -68,7 +70,7 @@ def _person_out(p: Person) -> dict:
 
 @me_router.get("/me", response={200: MeOut, **ERRORS}, summary="Who am I, and what may I do")
 @requires(Action.HOME_VIEW)
-def me(request: HttpRequest) -> dict:
+def me(request: HttpRequest) -> dict[str, object]:
     user = request.auth
     return {
         "username": user.username,
@@ -85,8 +87,6 @@ def me(request: HttpRequest) -> dict:
 def person_search(request: HttpRequest, q: str = Query("", max_length=64)) -> list[dict]:
     results = person_selectors.person_search(user=request.auth, query=q)
     if q:
-        from django.db import transaction
-
         with transaction.atomic():
             audit.record(
                 "person.search",
@@ -106,7 +106,7 @@ def person_search(request: HttpRequest, q: str = Query("", max_length=64)) -> li
     summary="Register a person (or find the one with this identity number)",
 )
 @requires(Action.PERSON_REGISTER)
-def person_register(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
+def person_register(request: HttpRequest, payload: PersonIn) -> Status:
     result = person_services.person_register(
         actor=request.auth,
         name=payload.name,
@@ -122,7 +122,7 @@ def person_register(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]
         "differences": result.differences,
         "person": _person_out(result.person),
     }
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)
 
 
 @persons.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="A person's record")

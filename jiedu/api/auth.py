@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
 from jiedu.accounts.services import api_token_authenticate
@@ -45,7 +46,7 @@ def requires(action: Action | str) -> Callable[[Callable[..., Any]], Callable[..
                     outcome=Outcome.DENIED,
                     detail={"action": action, "path": request.path, "method": request.method},
                 )
-                raise PermissionDenied("Your role does not allow this.")
+                raise PermissionDenied(_("Your role does not allow this."))
             return func(request, *args, **kwargs)
 
         wrapped.policy_action = action  # type: ignore[attr-defined]

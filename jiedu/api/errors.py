@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -89,7 +90,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def on_404(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return envelope(api, request, status=404, code="not_found", message="Not found.")
+        return envelope(api, request, status=404, code="not_found", message=_("Not found."))
 
     api.add_exception_handler(ObjectDoesNotExist, on_404)
 

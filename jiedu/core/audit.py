@@ -106,7 +106,7 @@ def record(
     else:
         organisation_id = getattr(organisation, "pk", organisation)
     ctx = context.current()
-    head = AuditHead.objects.select_for_update().get(pk=1)
+    head = _locked_head()
     entry = AuditEntry(
         seq=head.seq + 1,
         at=clock.now(),
@@ -126,6 +126,23 @@ def record(
     entry.save(force_insert=True)
     AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
     return entry
+
+
+class ChainHeadMissing(RuntimeError):
+    pass
+
+
+def _locked_head() -> AuditHead:
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    if AuditEntry.objects.exists():
+        # Someone removed the head of a non-empty chain: refuse to write rather than start a second chain.
+        raise ChainHeadMissing(
+            "The audit chain head is missing while entries exist; run `manage.py audit_verify`."
+        )
+    AuditHead.objects.get_or_create(pk=1)  # an empty database (fresh, or flushed by `manage.py flush`)
+    return AuditHead.objects.select_for_update().get(pk=1)
 
 
 def record_standalone(action: str, **kwargs: Any) -> AuditEntry:
@@ -181,7 +198,7 @@ def verify(*, chunk_size: int = 5000) -> VerifyResult:
             return VerifyResult(checked, ChainBreak(entry.seq, "content does not match its hash (edited)"))
         prev_hash = entry.hash
         expected_seq += 1
-    head = AuditHead.objects.get(pk=1)
+    head = AuditHead.objects.filter(pk=1).first() or AuditHead(seq=0, hash=GENESIS)
     if head.seq != expected_seq - 1 or head.hash != prev_hash:
         return VerifyResult(
             checked,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -18,7 +19,7 @@ def photo_path(instance: Person, filename: str) -> str:
 
 
 class Person(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(_("pinyin"), max_length=200, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))

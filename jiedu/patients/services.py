@@ -125,8 +125,9 @@ def person_register(
         errors.setdefault("birth_date", []).append(_("The birth date is required."))
     if parsed is not None and sex in Sex.values and parsed.sex != sex:
         errors.setdefault("sex", []).append(
-            _("The identity number belongs to a %(id_sex)s (17th digit), but %(typed)s was entered.")
-            % {"id_sex": Sex(parsed.sex).label, "typed": Sex(sex).label}
+            _("The identity number is a man's (its 17th digit is odd), but female was entered.")
+            if parsed.sex == Sex.MALE
+            else _("The identity number is a woman's (its 17th digit is even), but male was entered.")
         )
     if parsed is not None and birth_date is not None and parsed.birth_date != birth_date:
         errors.setdefault("birth_date", []).append(

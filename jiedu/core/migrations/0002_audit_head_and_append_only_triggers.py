@@ -27,12 +27,12 @@ def forward(apps, schema_editor):
     AuditHead = apps.get_model("core", "AuditHead")
     AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64})
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        schema_editor.execute(PG_FORWARD, params=None)
 
 
 def reverse(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE)
+        schema_editor.execute(PG_REVERSE, params=None)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,94 @@
+"""Message catalogues compiled in pure Python (polib), so neither a build nor a test needs GNU gettext.
+
+``makemessages`` (which does need GNU gettext) is a maintainer's step; everything after it — compiling the
+``.mo`` files and checking that they are complete and current — is done here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import polib
+from django.conf import settings
+
+# printf-style placeholders as Python's % operator reads them: %(name)s, %s, %d, %5.2f, and the literal %%.
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0+-]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[diouxXeEfFgGcrsa%]")
+
+
+def catalogues() -> list[Path]:
+    """Every ``django.po`` under ``LOCALE_PATHS``, in a stable order."""
+    found: set[Path] = set()
+    for base in settings.LOCALE_PATHS:
+        found.update(Path(base).glob("*/LC_MESSAGES/django.po"))
+    return sorted(found)
+
+
+def mo_path(po_path: Path | str) -> Path:
+    return Path(po_path).with_suffix(".mo")
+
+
+def compile_catalogue(po_path: Path | str) -> bytes:
+    """The ``.mo`` bytes polib writes for this catalogue (fuzzy, obsolete and untranslated entries left out)."""
+    return polib.pofile(str(po_path)).to_binary()
+
+
+def write_catalogue(po_path: Path | str) -> Path:
+    target = mo_path(po_path)
+    polib.pofile(str(po_path)).save_as_mofile(str(target))
+    return target
+
+
+def placeholders(text: str) -> Counter[str]:
+    return Counter(_PLACEHOLDER.findall(text))
+
+
+def _label(entry: polib.POEntry) -> str:
+    label = entry.msgid if len(entry.msgid) <= 60 else entry.msgid[:57] + "..."
+    return f"{entry.msgctxt}|{label}" if entry.msgctxt else label
+
+
+def problems(po_path: Path | str) -> list[str]:
+    """What keeps a catalogue from being complete and usable, one line each (empty: nothing)."""
+    po = polib.pofile(str(po_path))
+    found: list[str] = []
+    if po.metadata_is_fuzzy:
+        found.append("header: marked fuzzy")
+    if "charset=utf-8" not in po.metadata.get("Content-Type", "").lower().replace(" ", ""):
+        found.append("header: Content-Type is not text/plain; charset=UTF-8")
+    nplurals = _nplurals(po.metadata.get("Plural-Forms", ""))
+    if nplurals is None:
+        found.append("header: no Plural-Forms")
+    for entry in po:
+        if entry.obsolete:
+            continue
+        label = _label(entry)
+        if entry.fuzzy:
+            found.append(f"fuzzy: {label!r}")
+            continue
+        if not entry.translated():
+            found.append(f"untranslated: {label!r}")
+            continue
+        if entry.msgid_plural:
+            if nplurals is not None and sorted(entry.msgstr_plural) != list(range(nplurals)):
+                found.append(
+                    f"plural forms: {len(entry.msgstr_plural)} given, {nplurals} expected: {label!r}"
+                )
+            # A language with one form (Chinese) uses it for every count: it follows the plural source.
+            # With more forms, each follows either source (a singular may spell out "one").
+            allowed = [placeholders(entry.msgid_plural)]
+            if nplurals != 1:
+                allowed.append(placeholders(entry.msgid))
+            translations = list(entry.msgstr_plural.values())
+        else:
+            allowed = [placeholders(entry.msgid)]
+            translations = [entry.msgstr]
+        if any(placeholders(t) not in allowed for t in translations):
+            found.append(f"placeholders differ: {label!r}")
+    return found
+
+
+def _nplurals(plural_forms: str) -> int | None:
+    match = re.search(r"nplurals\s*=\s*(\d+)", plural_forms)
+    return int(match.group(1)) if match else None
