@@ -51,6 +51,7 @@ lint: install-dev
 
 test: install-dev
 	$(BIN)/ruff check .
+	@mkdir -p var/test
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

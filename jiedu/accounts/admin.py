@@ -8,6 +8,7 @@ from jiedu.accounts.services import api_token_revoke
 from jiedu.core import audit
 from jiedu.policy.admin_site import PolicyModelAdmin
 from jiedu.policy.rules import Action, role_allowed_in
+from jiedu.policy.scope import organisations_in_scope
 
 
 class RoleAssignmentForm(forms.ModelForm):
@@ -75,6 +76,14 @@ class UserAdmin(PolicyModelAdmin, DjangoUserAdmin):
         ),
     )
     inlines = [RoleInline]
+
+    def get_queryset(self, request):  # noqa: ANN001, ANN201
+        return super().get_queryset(request).filter(organisation__in=organisations_in_scope(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        if db_field.name == "organisation":
+            kwargs["queryset"] = organisations_in_scope(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_formset(self, request, form, formset, change):  # noqa: ANN001, ANN201
         super().save_formset(request, form, formset, change)

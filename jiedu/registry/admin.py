@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
 from jiedu.policy.admin_site import PolicyModelAdmin
+from jiedu.policy.scope import organisations_in_scope
 from jiedu.registry.models import Licence, Organisation, OrganisationType, Region
 
 
@@ -14,6 +15,13 @@ class RegionAdmin(PolicyModelAdmin):
     list_filter = ("level",)
     search_fields = ("code", "name")
     autocomplete_fields = ("parent",)
+
+    # GB/T 2260 codes come from `manage.py load_regions`; only a platform superuser edits them by hand.
+    def has_add_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return request.user.is_superuser
 
 
 class OrganisationForm(ModelForm):
@@ -75,3 +83,6 @@ class OrganisationAdmin(PolicyModelAdmin):
     search_fields = ("name", "address", "region__code", "region__name")
     autocomplete_fields = ("region", "parent_clinic")
     inlines = [LicenceInline]
+
+    def get_queryset(self, request):  # noqa: ANN001, ANN201
+        return organisations_in_scope(request.user).select_related("region", "parent_clinic")

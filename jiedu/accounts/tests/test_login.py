@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -18,8 +19,10 @@ LOGIN = "/accounts/login/"
 
 
 def post_login(client, username="nurse_a", password=PASSWORD, **extra):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client.post(
-        LOGIN, {"username": username, "password": password, **extra}, HTTP_ACCEPT_LANGUAGE="en"
+        LOGIN,
+        {"username": username, "password": password, **extra},
     )
 
 

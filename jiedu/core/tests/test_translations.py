@@ -120,9 +120,17 @@ def test_login_page_is_chinese_by_default(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_login_page_is_english_when_asked(client) -> None:  # noqa: ANN001
-    response = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en")
-    html = response.content.decode()
+def test_pages_stay_chinese_whatever_the_browser_prefers(client) -> None:  # noqa: ANN001
+    html = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "<h1>登录</h1>" in html
+
+
+@pytest.mark.django_db
+def test_the_language_switch_selects_english(client) -> None:  # noqa: ANN001
+    response = client.post("/i18n/setlang/", {"language": "en", "next": LOGIN})
+    assert response.status_code == 302
+    html = client.get(LOGIN).content.decode()
     assert '<html lang="en">' in html
     assert "<h1>Sign in</h1>" in html
     assert "登录" not in html
