@@ -19,3 +19,7 @@ from config.settings.base import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; production keeps PBKDF2
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
+
+# Threads in tests (the live server's, race workers) must not keep connections past their work, or the test
+# database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

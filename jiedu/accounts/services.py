@@ -38,21 +38,26 @@ def login_attempt(*, request: Any, username: str, password: str) -> User:
     return refusal
 
 
+def _audit_attempt(action: str, user: User, outcome: str, detail: dict[str, Any]) -> None:
+    """An attempt on a known account, recorded against that account (the actor is not signed in)."""
+    audit.record(
+        action,
+        organisation=user.organisation_id,
+        username=user.username,
+        outcome=outcome,
+        object_type="accounts.user",
+        object_id=user.pk,
+        detail=detail,
+    )
+
+
 def _login_check(*, request: Any, username: str, password: str) -> User | LoginRefused:
     now = clock.now()
     generic = LoginRefused(_("The username or password is not correct."))
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().filter(username=username).first()
         if user is not None and user.locked_until and user.locked_until > now:
-            audit.record(
-                "auth.login",
-                organisation=user.organisation_id,
-                username=username,
-                outcome=Outcome.DENIED,
-                object_type="accounts.user",
-                object_id=user.pk,
-                detail={"reason": "locked"},
-            )
+            _audit_attempt("auth.login", user, Outcome.DENIED, {"reason": "locked"})
             minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
             return LoginRefused(
                 _(
@@ -76,27 +81,21 @@ def _login_check(*, request: Any, username: str, password: str) -> User | LoginR
             return generic
         User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
         user.refresh_from_db(fields=["failed_login_count"])
-        audit.record(
+        _audit_attempt(
             "auth.login",
-            organisation=user.organisation_id,
-            username=username,
-            outcome=Outcome.FAILURE,
-            object_type="accounts.user",
-            object_id=user.pk,
-            detail={"reason": "bad_password", "failures": user.failed_login_count},
+            user,
+            Outcome.FAILURE,
+            {"reason": "bad_password", "failures": user.failed_login_count},
         )
         if user.failed_login_count < settings.JIEDU_LOGIN_MAX_FAILURES:
             return generic
         until = now + dt.timedelta(minutes=settings.JIEDU_LOGIN_LOCK_MINUTES)
         User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
-        audit.record(
+        _audit_attempt(
             "auth.lockout",
-            organisation=user.organisation_id,
-            username=username,
-            outcome=Outcome.DENIED,
-            object_type="accounts.user",
-            object_id=user.pk,
-            detail={"until": until.isoformat(), "minutes": settings.JIEDU_LOGIN_LOCK_MINUTES},
+            user,
+            Outcome.DENIED,
+            {"until": until.isoformat(), "minutes": settings.JIEDU_LOGIN_LOCK_MINUTES},
         )
         return LoginRefused(
             _("Too many failed sign-ins: the account is locked for %(m)d minutes.")

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django import forms
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import audit
 from jiedu.core.clock import SHANGHAI
+from jiedu.core.exports import csv_response
 from jiedu.core.models import AuditEntry, Outcome
 from jiedu.policy import Action, audit_entries_in_scope, can
 from jiedu.policy.views import guard
@@ -76,11 +76,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @guard(Action.AUDIT_EXPORT)
 def audit_export(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
@@ -88,43 +83,35 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         audit.record(
             "audit.export", actor=request.user, detail={"filters": request.GET.dict(), "rows": qs.count()}
         )
-    writer = csv.writer(_Echo())
-
-    def rows():  # noqa: ANN202
-        yield "\ufeff" + writer.writerow(
-            [
-                "seq",
-                "at",
-                "user",
-                "organisation",
-                "action",
-                "object_type",
-                "object_id",
-                "outcome",
-                "client_ip",
-                "channel",
-                "detail",
-                "hash",
-            ]
-        )
-        for e in qs.order_by("seq").iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    e.seq,
-                    e.at.astimezone(SHANGHAI).isoformat(),
-                    e.actor_username,
-                    e.organisation_id or "",
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    e.outcome,
-                    e.client_ip or "",
-                    e.channel,
-                    e.detail,
-                    e.hash,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit.csv"'
-    return response
+    header = [
+        "seq",
+        "at",
+        "user",
+        "organisation",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+        "client_ip",
+        "channel",
+        "detail",
+        "hash",
+    ]  # column names are the audit schema's, kept untranslated for analysts
+    rows = (
+        [
+            e.seq,
+            e.at.astimezone(SHANGHAI).isoformat(),
+            e.actor_username,
+            e.organisation_id or "",
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.outcome,
+            e.client_ip or "",
+            e.channel,
+            e.detail,
+            e.hash,
+        ]
+        for e in qs.order_by("seq").iterator(chunk_size=2000)
+    )
+    return csv_response(filename="audit.csv", header=header, rows=rows)
