@@ -33,6 +33,9 @@ def jpeg_bytes(size: tuple[int, int] = (80, 100), color: str = "#88aacc") -> byt
 
 @dataclass
 class World:
+    """Organisations as attributes; personas as ``world.users[name]`` and, where the name is not also an
+    organisation attribute, as ``world.<name>`` (``world.nurse_a`` is a user, ``world.police`` the station)."""
+
     county: Region
     other_county: Region
     clinic_a: Organisation

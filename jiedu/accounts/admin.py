@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.accounts.models import ApiToken, RoleAssignment, User
@@ -79,6 +80,19 @@ class UserAdmin(PolicyModelAdmin, DjangoUserAdmin):
 
     def get_queryset(self, request):  # noqa: ANN001, ANN201
         return super().get_queryset(request).filter(organisation__in=organisations_in_scope(request.user))
+
+    def user_change_password(self, request, id, form_url=""):  # noqa: A002, ANN001, ANN201
+        """Setting another user's password is audited with the change (the password itself never is)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                audit.record(
+                    "accounts.user.password_set",
+                    actor=request.user,
+                    object_type="accounts.user",
+                    object_id=id,
+                )
+        return response
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
         if db_field.name == "organisation":
