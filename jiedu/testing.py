@@ -20,6 +20,8 @@ def make_id_number(
     *, region: str = "350583", birth: dt.date = dt.date(1980, 5, 3), seq: int = 12, sex: str = "M"
 ) -> str:
     """A valid 18-digit identity number: the 17th digit is odd for men, even for women."""
+    if not 0 <= seq <= 99:
+        raise ValueError("seq is two digits (0–99); the sex digit follows it.")
     order = seq * 10 + (1 if sex == "M" else 2)
     body = f"{region}{birth:%Y%m%d}{order:03d}"
     return body + check_digit_for(body)
@@ -64,6 +66,7 @@ PERSONAS: dict[str, tuple[str, tuple[Role, ...]]] = {
     "keeper_a": ("clinic_a", (Role.PHARMACIST,)),
     "nurse_point_a": ("dosing_point_a", (Role.NURSE,)),
     "nurse_b": ("clinic_b", (Role.NURSE,)),
+    "keeper_b": ("clinic_b", (Role.PHARMACIST,)),
     "nurse_elsewhere": ("clinic_elsewhere", (Role.NURSE,)),
     "police": ("police", (Role.POLICE_LIAISON,)),
     "community": ("community", (Role.COMMUNITY_WORKER,)),
@@ -110,3 +113,47 @@ def build_world() -> World:
         RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
         world.users[username] = user
     return world
+
+
+def build_clinic_stock(world: World, *, quantity: str = "5000") -> dict:
+    """Dosing stores at clinic A, its dosing point and clinic B, each holding methadone 1 mg/mL."""
+    from decimal import Decimal
+
+    from jiedu.pharmacy.models import Drug, Store, StoreKind
+    from jiedu.pharmacy.services import ReceiptLine, stock_receive
+
+    # Seeded by a migration; a flush after a transactional test removes it, so make sure it is there.
+    drug, _ = Drug.objects.get_or_create(
+        code="methadone-oral-solution",
+        defaults={
+            "name": "盐酸美沙酮口服溶液",
+            "control_class": "narcotic",
+            "form": "口服溶液",
+            "strength": "1 mg/mL",
+            "unit": "mL",
+        },
+    )
+    stores = {}
+    for org, receiver, witness in (
+        (world.clinic_a, world.users["keeper_a"], world.users["nurse_a"]),
+        (world.dosing_point_a, world.users["nurse_point_a"], world.users["keeper_a"]),
+        (world.clinic_b, world.users["nurse_b"], world.users["keeper_b"]),
+    ):
+        store = Store.objects.create(
+            organisation=org, name="发药柜", kind=StoreKind.DISPENSING, dispenses_doses=True
+        )
+        stock_receive(
+            actor=receiver,
+            witness=witness,
+            store=store,
+            line=ReceiptLine(
+                drug=drug,
+                batch_no=f"MS{org.pk:04d}",
+                expiry=dt.date(2028, 6, 30),
+                maker="国药集团",
+                quantity=Decimal(quantity),
+                concentration_mg_per_ml=Decimal("1"),
+            ),
+        )
+        stores[org.pk] = store
+    return stores

@@ -23,6 +23,14 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
     ADMIN_ACCESS = "admin.access"
+    MMT_VIEW = "mmt.view"
+    MMT_ENROL = "mmt.enrol"
+    MMT_ORDER = "mmt.order"
+    MMT_DOSE = "mmt.dose"
+    STOCK_VIEW = "stock.view"
+    STOCK_MANAGE = "stock.manage"
+    REPORT_INBOX = "report.inbox"
+    REPORT_SENT_VIEW = "report.sent_view"
 
 
 R = Role
@@ -48,6 +56,16 @@ GRANTS: dict[Action, frozenset[Role]] = {
     Action.AUDIT_VIEW: frozenset({R.AUDITOR}),
     Action.AUDIT_EXPORT: frozenset({R.AUDITOR}),
     Action.ADMIN_ACCESS: frozenset({R.SYSADMIN}),
+    Action.MMT_VIEW: frozenset(_CLINICAL),
+    Action.MMT_ENROL: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR}),
+    Action.MMT_ORDER: frozenset({R.DOCTOR}),
+    Action.MMT_DOSE: frozenset({R.NURSE, R.DOCTOR}),
+    Action.STOCK_VIEW: frozenset(_CLINICAL),
+    # Receipts, transfers, waste and day closes; each needs a second person as witness.
+    Action.STOCK_MANAGE: frozenset({R.PHARMACIST, R.NURSE, R.CLINIC_DIRECTOR}),
+    # Reports addressed to the user's organisation: police stations and community rehab offices.
+    Action.REPORT_INBOX: frozenset({R.POLICE_LIAISON, R.COMMUNITY_WORKER}),
+    Action.REPORT_SENT_VIEW: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR}),
 }
 
 _MEDICAL_STAFF = frozenset(_CLINICAL)

@@ -183,12 +183,16 @@ def test_me_lists_roles_and_actions(client, world, token):
     assert data["organisation_name"] == "南安市美沙酮维持治疗门诊"
     assert data["actions"] == [
         "home.view",
+        "mmt.dose",
+        "mmt.view",
         "organisation.view",
         "person.register",
         "person.search",
         "person.unmask_id",
         "person.update",
         "person.view",
+        "stock.manage",
+        "stock.view",
     ]
 
 

@@ -1,0 +1,64 @@
+"""Rules that policy may change: a national default in code, overridable per region as data.
+
+A province (or prefecture, or county) sets a value in ``RegionalSetting``; the most specific region wins:
+county → prefecture → province → national default. No code change is needed to follow a provincial rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    default: Any
+    label: Any
+    kind: type = int
+
+
+NATIONAL_DEFAULTS: dict[str, Rule] = {
+    r.key: r
+    for r in [
+        Rule("mmt.adult_age", 18, _("Minimum age without a guardian's written consent")),
+        Rule(
+            "mmt.decision_working_days",
+            5,
+            _("Working days within which the clinic decides on an application"),
+        ),
+        Rule(
+            "mmt.induction_max_mg",
+            Decimal("40"),
+            _("Largest first-day dose without an override (mg)"),
+            Decimal,
+        ),
+        Rule(
+            "mmt.step_max_mg",
+            Decimal("10"),
+            _("Largest change between orders without an override (mg)"),
+            Decimal,
+        ),
+        Rule("mmt.ceiling_mg", Decimal("150"), _("Largest dose without an override (mg)"), Decimal),
+        Rule("mmt.review_after_missed_days", 3, _("Missed days after which a doctor must re-assess")),
+        Rule("mmt.dropout_after_missed_days", 7, _("Missed days after which the patient has dropped out")),
+        Rule("mmt.exit_after_missed_days", 30, _("Missed days after which the episode exits")),
+        Rule(
+            "reports.deadline_working_days", 1, _("Working days within which a report must be acknowledged")
+        ),
+    ]
+}
+
+
+def coerce(key: str, raw: Any) -> Any:
+    rule = NATIONAL_DEFAULTS[key]
+    return rule.kind(str(raw)) if rule.kind is Decimal else rule.kind(raw)
+
+
+def region_chain(code: str) -> list[str]:
+    """'350583' → ['350583', '350500', '350000']: the region and the levels above it, most specific first."""
+    chain = [code, f"{code[:4]}00", f"{code[:2]}0000"]
+    return list(dict.fromkeys(chain))

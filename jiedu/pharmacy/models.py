@@ -1,0 +1,243 @@
+"""Controlled-substance stock: drugs, batches, stores, balances and their append-only ledgers.
+
+One ledger mechanism for every store and drug (the MMT clinic's methadone today; the full 五专 pharmacy later):
+``StockBalance`` is the current quantity of one batch in one store and the head of that pair's hash chain;
+``LedgerEntry`` rows are the movements, append-only, each signed by who recorded it (and a different witness
+where the rule needs two people). Corrections are reversing entries. See docs/adr/0007-stock-ledger.md.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from jiedu.core.models import AppendOnlyModel
+
+
+class ControlClass(models.TextChoices):
+    NARCOTIC = "narcotic", _("Narcotic drug (麻醉药品)")
+    PSYCHOTROPIC_1 = "psychotropic_1", _("Class I psychotropic (第一类精神药品)")
+    PSYCHOTROPIC_2 = "psychotropic_2", _("Class II psychotropic (第二类精神药品)")
+    WATCH = "watch", _("Watch list")
+
+
+class Drug(models.Model):
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    control_class = models.CharField(_("control class"), max_length=32, choices=ControlClass.choices)
+    form = models.CharField(_("form"), max_length=64)
+    strength = models.CharField(_("strength"), max_length=64)
+    unit = models.CharField(_("unit"), max_length=16, help_text=_("The unit the ledger counts in, e.g. mL."))
+
+    class Meta:
+        verbose_name = _("drug")
+        verbose_name_plural = _("drugs")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.strength}"
+
+
+class Batch(models.Model):
+    drug = models.ForeignKey(Drug, verbose_name=_("drug"), on_delete=models.PROTECT, related_name="batches")
+    batch_no = models.CharField(_("batch number"), max_length=64)
+    expiry = models.DateField(_("expiry date"))
+    maker = models.CharField(_("manufacturer"), max_length=128)
+    concentration_mg_per_ml = models.DecimalField(
+        _("concentration (mg/mL)"), max_digits=8, decimal_places=3, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "maker", "batch_no"], name="batch_unique_per_maker"),
+            models.CheckConstraint(
+                condition=Q(concentration_mg_per_ml__isnull=True) | Q(concentration_mg_per_ml__gt=0),
+                name="batch_concentration_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drug.name} {self.batch_no} ({self.expiry})"
+
+
+class StoreKind(models.TextChoices):
+    STRONG_ROOM = "strong_room", _("Strong room")
+    SAFE = "safe", _("Safe")
+    DISPENSING = "dispensing", _("Dispensing cabinet")
+
+
+class Store(models.Model):
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="stores",
+    )
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=StoreKind.choices)
+    #: The store a dosing window draws from at this organisation.
+    dispenses_doses = models.BooleanField(_("doses are drawn from here"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="store_unique_name"),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(dispenses_doses=True, is_active=True),
+                name="store_one_dosing_store_per_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name} · {self.name}"
+
+
+class StockBalance(models.Model):
+    """Current quantity of one batch in one store; locked for every movement; head of that ledger's chain."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="balances")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="balances")
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=0)
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("stock balance")
+        verbose_name_plural = _("stock balances")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "batch"], name="stock_balance_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_balance_never_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.batch.batch_no}: {self.quantity}"
+
+
+class EntryKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
+    ADMINISTRATION = "administration", _("Administered dose")
+    WASTE = "waste", _("Spillage or waste")
+    REVERSAL = "reversal", _("Reversal of an entry")
+
+
+class LedgerEntry(AppendOnlyModel):
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="entries"
+    )
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="entries"
+    )
+    seq = models.BigIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    balance_after = models.DecimalField(_("balance after"), max_digits=12, decimal_places=2)
+    at = models.DateTimeField(_("time"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("witness"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    counterpart_store = models.ForeignKey(
+        Store,
+        verbose_name=_("other store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    voucher = models.CharField(_("voucher"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["store_id", "batch_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "batch", "seq"], name="ledger_entry_unique_seq"),
+            models.CheckConstraint(condition=~Q(quantity=0), name="ledger_entry_moves_something"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="ledger_entry_balance_never_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(witness__isnull=True) | ~Q(witness=F("recorded_by")),
+                name="ledger_entry_witness_is_another_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}/{self.batch_id}#{self.seq} {self.kind} {self.quantity}"
+
+
+class DayClose(models.Model):
+    """Two people count a store's physical stock at the end of a day; variances are recorded, never adjusted."""
+
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="day_closes"
+    )
+    day = models.DateField(_("day"))
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("counted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("second counter"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+    has_variance = models.BooleanField(_("variance found"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("day close")
+        verbose_name_plural = _("day closes")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="day_close_once_per_store_day"),
+            models.CheckConstraint(condition=~Q(witness=F("counted_by")), name="day_close_two_people"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.day}"
+
+
+class DayCloseLine(models.Model):
+    day_close = models.ForeignKey(DayClose, on_delete=models.PROTECT, related_name="lines")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
+    book_quantity = models.DecimalField(_("book quantity"), max_digits=12, decimal_places=2)
+    counted_quantity = models.DecimalField(_("counted quantity"), max_digits=12, decimal_places=2)
+    variance = models.DecimalField(_("variance (book − counted)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day_close", "batch"], name="day_close_line_unique"),
+            models.CheckConstraint(
+                condition=Q(variance=F("book_quantity") - F("counted_quantity")),
+                name="day_close_line_variance_is_book_minus_counted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.book_quantity} / {self.counted_quantity}"

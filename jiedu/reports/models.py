@@ -1,0 +1,99 @@
+"""Mandatory reports to the police and community rehab (备案, dropout, exit …): one mechanism for every kind.
+
+A report carries the minimal necessary fields — name, identity number, reporting organisation, event, date —
+and no clinical detail. Each recipient organisation gets a delivery with a deadline and acknowledges it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportKind(models.TextChoices):
+    ENROLMENT = "enrolment", _("MMT enrolment filing")
+    DROPOUT = "dropout", _("MMT dropout")
+    EXIT = "exit", _("MMT exit")
+
+
+class RecipientRule(models.Model):
+    """Who receives which reports about people of a region (a county, or a whole prefecture or province)."""
+
+    region = models.ForeignKey(
+        "registry.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="report_rules",
+    )
+    kind = models.CharField(
+        _("report kind"),
+        max_length=32,
+        choices=ReportKind.choices,
+        blank=True,
+        help_text=_("Empty: every kind."),
+    )
+
+    class Meta:
+        verbose_name = _("report recipient rule")
+        verbose_name_plural = _("report recipient rules")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "recipient", "kind"], name="report_rule_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} → {self.recipient_id} ({self.kind or '*'})"
+
+
+class Report(models.Model):
+    kind = models.CharField(_("kind"), max_length=32, choices=ReportKind.choices)
+    person = models.ForeignKey("patients.Person", on_delete=models.PROTECT, related_name="reports")
+    source = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("reported by"),
+        on_delete=models.PROTECT,
+        related_name="reports_sent",
+    )
+    event_on = models.DateField(_("event date"))
+    created_at = models.DateTimeField(_("filed at"))
+    # The minimal fields, as they were when filed.
+    subject_name = models.CharField(_("name"), max_length=50)
+    subject_id_encrypted = models.TextField(editable=False)
+    subject_id_masked = models.CharField(_("identity number"), max_length=18)
+    #: Makes filing idempotent: the same event of the same episode is reported once.
+    dedupe_key = models.CharField(max_length=128, unique=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject_name} {self.event_on}"
+
+
+class Delivery(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="deliveries")
+    recipient = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="report_inbox",
+    )
+    due_at = models.DateTimeField(_("acknowledge by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("report delivery")
+        verbose_name_plural = _("report deliveries")
+        constraints = [models.UniqueConstraint(fields=["report", "recipient"], name="report_delivery_unique")]
+        indexes = [models.Index(fields=["recipient", "acknowledged_at", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} → {self.recipient_id}"

@@ -1,0 +1,26 @@
+"""Report inboxes: only what is addressed to the user's organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jiedu.core import clock
+from jiedu.policy.rules import Action, can
+from jiedu.reports.models import Delivery
+
+
+def inbox(*, user: Any, overdue_only: bool = False, unacknowledged_only: bool = False) -> QuerySet[Delivery]:
+    if not can(user, Action.REPORT_INBOX):
+        return Delivery.objects.none()
+    qs = Delivery.objects.filter(recipient_id=user.organisation_id).select_related("report", "report__source")
+    if unacknowledged_only or overdue_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    if overdue_only:
+        qs = qs.filter(due_at__lt=clock.now())
+    return qs.order_by("acknowledged_at", "due_at", "pk")
+
+
+def delivery_get(*, user: Any, pk: int) -> Delivery:
+    return inbox(user=user).get(pk=pk)

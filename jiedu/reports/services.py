@@ -1,0 +1,81 @@
+"""Filing and acknowledging reports. Filing happens inside the transaction of the event it reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from jiedu.core import audit, clock
+from jiedu.core.clock import SHANGHAI
+from jiedu.core.errors import DomainError
+from jiedu.core.policy_values import region_chain
+from jiedu.core.selectors import add_working_days, rule_value
+from jiedu.reports.models import Delivery, RecipientRule, Report
+
+
+def recipients_for(*, kind: str, region_codes: list[str]) -> list[int]:
+    """Organisations receiving ``kind`` for the first region (most specific first) that has any rule."""
+    for code in region_codes:
+        rules = RecipientRule.objects.filter(region_id=code).filter(Q(kind="") | Q(kind=kind))
+        ids = sorted(set(rules.values_list("recipient_id", flat=True)))
+        if ids:
+            return ids
+    return []
+
+
+def report_file(
+    *, kind: str, person: Any, source: Any, event_on: dt.date, dedupe_key: str, actor: Any = None
+) -> Report | None:
+    """File a report once per ``dedupe_key``; returns None when it had been filed already."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("report_file() runs inside the transaction of the event it reports.")
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                kind=kind,
+                person=person,
+                source=source,
+                event_on=event_on,
+                created_at=now,
+                subject_name=person.name,
+                subject_id_encrypted=person.id_number_encrypted,
+                subject_id_masked=person.id_number_masked,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        return None
+    chain = [*region_chain(person.household_region_id), *region_chain(source.region_id)]
+    recipients = recipients_for(kind=kind, region_codes=list(dict.fromkeys(chain)))
+    days = rule_value("reports.deadline_working_days", region_code=source.region_id)
+    due_day = add_working_days(clock.local_today(), days)
+    due_at = dt.datetime.combine(due_day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
+    Delivery.objects.bulk_create([Delivery(report=report, recipient_id=r, due_at=due_at) for r in recipients])
+    audit.record(
+        "report.file",
+        actor=actor,
+        organisation=source,
+        obj=report,
+        detail={"kind": kind, "recipients": recipients},
+    )
+    return report
+
+
+class AlreadyAcknowledged(DomainError):
+    code = "already_acknowledged"
+
+
+def report_acknowledge(*, actor: Any, delivery: Delivery) -> Delivery:
+    with transaction.atomic(durable=True):
+        claimed = Delivery.objects.filter(pk=delivery.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=clock.now(), acknowledged_by=actor
+        )
+        if not claimed:
+            raise AlreadyAcknowledged(_("This report was already acknowledged."))
+        audit.record("report.acknowledge", actor=actor, obj=delivery.report, detail={"delivery": delivery.pk})
+    delivery.refresh_from_db()
+    return delivery
