@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", include("jiedu.registry.urls")),
     path("audit/", include("jiedu.core.urls")),
     path("mmt/", include("jiedu.mmt.urls")),
+    path("mmt/episodes/", include("jiedu.mmt.urls_episodes")),
     path("stock/", include("jiedu.pharmacy.urls")),
     path("reports/", include("jiedu.reports.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),

@@ -51,6 +51,12 @@ class Episode(models.Model):
         _("episode number"), help_text=_("1 for the first enrolment ever.")
     )
     status = models.CharField(_("status"), max_length=16, choices=EpisodeStatus.choices)
+    card_number = models.CharField(
+        _("treatment card number"),
+        max_length=20,
+        blank=True,
+        help_text=_("Printed as a barcode on the patient's card; issued on acceptance."),
+    )
     applied_on = models.DateField(_("applied on"))
     decision_due = models.DateField(_("decision due"))
     eligibility = models.JSONField(_("eligibility assessment"), default=dict, blank=True)
@@ -82,6 +88,9 @@ class Episode(models.Model):
                 name="mmt_one_open_episode_per_person",
             ),
             models.UniqueConstraint(fields=["person", "number"], name="mmt_episode_number_unique"),
+            models.UniqueConstraint(
+                fields=["card_number"], condition=~Q(card_number=""), name="mmt_card_number_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(status="exited", exit_reason__gt="", ended_on__isnull=False)
                 | (~Q(status="exited") & Q(exit_reason="")),

@@ -180,6 +180,11 @@ def episode_assess(*, actor: Any, episode: Episode, assessment: Assessment) -> E
     return episode
 
 
+def card_number_for(episode: Episode) -> str:
+    """Region code of the clinic + the episode's id, 13 digits: scannable by any barcode symbology."""
+    return f"{episode.clinic.region_id}{episode.pk:07d}"
+
+
 def episode_accept(*, actor: Any, episode: Episode, start_on: dt.date | None = None) -> Episode:
     with transaction.atomic(durable=True):
         episode = _locked(episode)
@@ -189,7 +194,8 @@ def episode_accept(*, actor: Any, episode: Episode, start_on: dt.date | None = N
         episode.status = EpisodeStatus.ACTIVE
         episode.started_on = start_on or clock.local_today()
         episode.needs_induction = True
-        episode.save(update_fields=["status", "started_on", "needs_induction"])
+        episode.card_number = card_number_for(episode)
+        episode.save(update_fields=["status", "started_on", "needs_induction", "card_number"])
         _event(episode, EventKind.ACCEPTED, by=actor, on=episode.started_on)
         audit.record("mmt.episode.accept", actor=actor, obj=episode)
         report_file(
@@ -319,6 +325,8 @@ def transfer_accept(*, actor: Any, transfer: Transfer) -> Episode:
             needs_review=old.needs_review,
             eligibility=old.eligibility,
         )
+        new.card_number = card_number_for(new)
+        new.save(update_fields=["card_number"])
         current = order_in_force(old, today)
         if current is not None:
             DoseOrder.objects.create(

@@ -63,8 +63,13 @@ SELF_GUARDED = {"admin", "api"}
 def _app_rows() -> dict:
     """Rows contributed by each app's tests/matrix.py (so apps add routes without editing this file)."""
     rows: dict = {}
-    for app in ("mmt", "pharmacy", "reports"):
-        rows.update(importlib.import_module(f"jiedu.{app}.tests.matrix").ROWS)
+    for module in (
+        "mmt.tests.matrix",
+        "mmt.tests.matrix_episodes",
+        "pharmacy.tests.matrix",
+        "reports.tests.matrix",
+    ):
+        rows.update(importlib.import_module(f"jiedu.{module}").ROWS)
     return rows
 
 

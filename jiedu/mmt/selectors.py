@@ -1,0 +1,57 @@
+"""Reads for MMT pages and the API, always starting from the policy's person scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from jiedu.mmt.models import DoseDay, Episode, EpisodeStatus, GuestGrant
+from jiedu.patients import identity
+from jiedu.patients.selectors import person_search
+from jiedu.policy.scope import persons_in_scope
+from jiedu.registry.models import Organisation
+
+
+def clinic_of(site: Organisation) -> int:
+    """The MMT clinic a site belongs to: itself, or a dosing point's parent."""
+    return site.parent_clinic_id or site.pk
+
+
+def dosable_episodes(*, site: Organisation, day: dt.date) -> QuerySet[Episode]:
+    """Active episodes a site may dose today: its clinic's own, and guests granted to its clinic for the day."""
+    clinic_id = clinic_of(site)
+    guests = GuestGrant.objects.filter(host_clinic_id=clinic_id, start_on__lte=day, end_on__gte=day).values(
+        "episode_id"
+    )
+    return Episode.objects.filter(status=EpisodeStatus.ACTIVE).filter(
+        Q(clinic_id=clinic_id) | Q(pk__in=guests)
+    )
+
+
+def window_lookup(*, user: Any, site: Organisation, query: str, day: dt.date) -> list[Episode]:
+    """The window's one field: a treatment card number (scanned or typed), an identity number, or a name or
+    pinyin — limited to people this site may dose today."""
+    q = query.strip()
+    dosable = dosable_episodes(site=site, day=day).select_related("person", "clinic")
+    if q.isdigit() and len(q) == 13:
+        return list(dosable.filter(card_number=q))
+    if identity.looks_like_id_number(q):
+        people = [p.pk for p in person_search(user=user, query=q)]
+        return list(dosable.filter(person_id__in=people))
+    people = [p.pk for p in person_search(user=user, query=q, limit=200)]
+    return list(dosable.filter(person_id__in=people).order_by("person__name_pinyin")[:20])
+
+
+def episodes_in_scope(*, user: Any) -> QuerySet[Episode]:
+    return Episode.objects.filter(person__in=persons_in_scope(user))
+
+
+def dosed_today(*, site: Organisation, day: dt.date) -> QuerySet[DoseDay]:
+    return (
+        DoseDay.objects.filter(site__in=[site.pk], day=day)
+        .select_related("person", "site")
+        .prefetch_related("parts")
+        .order_by("-first_at")
+    )
