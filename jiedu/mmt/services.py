@@ -572,6 +572,8 @@ def dose_administer(
             DosePart.objects.select_related("dose_day__site").filter(idempotency_key=idempotency_key).first()
         )
         if replay is not None:
+            if replay.dose_day.person_id != person.pk:
+                raise FieldErrors({"idempotency_key": [_("This idempotency key was used for another dose.")]})
             return DoseOutcome("replayed", _("Dose recorded."), part=replay, dose_day=replay.dose_day)
     day = clock.local_today()
     with transaction.atomic(durable=True):

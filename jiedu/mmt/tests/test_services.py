@@ -207,6 +207,17 @@ def test_idempotency_key_replays_the_same_dose(world, stock, patient):
     assert DosePart.objects.count() == 1
 
 
+def test_an_idempotency_key_cannot_be_reused_for_another_person(world, stock, patient):
+    person, _ = patient
+    other = register(world, seq=41, name="李四")
+    enrol(world, other)
+    services.dose_administer(actor=world.nurse_a, person=person, site=world.clinic_a, idempotency_key="k1")
+    with pytest.raises(FieldErrors) as info:
+        services.dose_administer(actor=world.nurse_a, person=other, site=world.clinic_a, idempotency_key="k1")
+    assert info.value.fields == {"idempotency_key": ["This idempotency key was used for another dose."]}
+    assert DoseDay.objects.count() == 1
+
+
 def test_split_dose_is_given_in_parts_of_one_day(world, stock, patient):
     person, episode = patient
     services.order_write(
