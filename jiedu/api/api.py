@@ -9,6 +9,9 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Router, Status
 
 from jiedu.api import errors
+from jiedu.api import mmt as mmt_api
+from jiedu.api import reports as reports_api
+from jiedu.api import stock as stock_api
 from jiedu.api.auth import BrowserSessionAuth, TokenAuth, requires
 from jiedu.api.schemas import (
     AuditEntryOut,
@@ -215,3 +218,6 @@ api.add_router("", me_router)
 api.add_router("", persons)
 api.add_router("", registry)
 api.add_router("", audit_router)
+api.add_router("", mmt_api.router)
+api.add_router("", stock_api.router)
+api.add_router("", reports_api.router)

@@ -74,6 +74,14 @@ def _locked(episode: Episode) -> Episode:
     return Episode.objects.select_for_update().select_related("person", "clinic").get(pk=episode.pk)
 
 
+def _at_clinic(actor: Any, episode: Episode) -> None:
+    """Only the clinic holding an episode changes it (pages and the API scope too; this holds for every caller)."""
+    if actor.organisation_id != episode.clinic_id:
+        raise DomainError(
+            _("Only %(clinic)s can change this episode.") % {"clinic": episode.clinic.name}, code="forbidden"
+        )
+
+
 def _require(episode: Episode, *statuses: str) -> None:
     if episode.status not in statuses:
         raise InvalidTransition(
@@ -146,6 +154,7 @@ def episode_assess(*, actor: Any, episode: Episode, assessment: Assessment) -> E
     signed voluntary-treatment agreement are required."""
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.APPLIED, EpisodeStatus.ASSESSED)
         adult_age = rule_value("mmt.adult_age", region_code=episode.clinic.region_id)
         age = rules.age_on(episode.person.birth_date, episode.applied_on)
@@ -188,6 +197,7 @@ def card_number_for(episode: Episode) -> str:
 def episode_accept(*, actor: Any, episode: Episode, start_on: dt.date | None = None) -> Episode:
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.ASSESSED)
         if not episode.eligibility.get("eligible"):
             raise FieldErrors({"eligibility": episode.eligibility.get("problems") or [_("Not eligible.")]})
@@ -214,6 +224,7 @@ def episode_refuse(*, actor: Any, episode: Episode, reason: str) -> Episode:
         raise FieldErrors({"reason": [_("A refusal is given in writing: state the reason.")]})
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.APPLIED, EpisodeStatus.ASSESSED)
         episode.status = EpisodeStatus.REFUSED
         episode.refusal_reason = reason.strip()
@@ -228,6 +239,7 @@ def episode_suspend(*, actor: Any, episode: Episode, reason: str) -> Episode:
         raise FieldErrors({"reason": [_("State why treatment is suspended.")]})
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.ACTIVE)
         episode.status = EpisodeStatus.SUSPENDED
         episode.save(update_fields=["status"])
@@ -239,6 +251,7 @@ def episode_suspend(*, actor: Any, episode: Episode, reason: str) -> Episode:
 def episode_resume(*, actor: Any, episode: Episode) -> Episode:
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.SUSPENDED)
         episode.status = EpisodeStatus.ACTIVE
         episode.needs_review = True  # a doctor sees the patient before dosing again
@@ -263,6 +276,7 @@ def episode_exit(
         raise FieldErrors({"reason": [_("Choose an exit reason (a transfer is done with “transfer”).")]})
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.ACTIVE, EpisodeStatus.SUSPENDED)
         _exit(episode, reason=reason, on=on or clock.local_today(), by=actor, note=note)
         audit.record("mmt.episode.exit", actor=actor, obj=episode, detail={"reason": reason})
@@ -282,6 +296,7 @@ def transfer_request(*, actor: Any, episode: Episode, to_clinic: Organisation, r
         raise FieldErrors({"to_clinic": [_("Choose another MMT clinic.")]})
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.ACTIVE, EpisodeStatus.SUSPENDED)
         try:
             with transaction.atomic():
@@ -432,6 +447,7 @@ def order_write(
         raise FieldErrors(errors)
     with transaction.atomic(durable=True):
         episode = _locked(episode)
+        _at_clinic(actor, episode)
         _require(episode, EpisodeStatus.ACTIVE, EpisodeStatus.SUSPENDED)
         effective_on = effective_on or clock.local_today()
         region = episode.clinic.region_id

@@ -109,6 +109,23 @@ def test_the_database_refuses_a_second_open_episode(world, stock, patient):
         )
 
 
+def test_only_the_episodes_clinic_changes_it(world, stock, patient):
+    _person, episode = patient
+    from jiedu.accounts.models import RoleAssignment, User
+    from jiedu.core.errors import DomainError
+    from jiedu.testing import PASSWORD
+
+    doctor_b = User.objects.create_user(username="doctor_b", password=PASSWORD, organisation=world.clinic_b)
+    RoleAssignment.objects.create(user=doctor_b, role="doctor")
+    with pytest.raises(DomainError) as info:
+        services.order_write(actor=doctor_b, episode=episode, dose_mg=Decimal("30"), reason="x")
+    assert info.value.message == "Only 南安市美沙酮维持治疗门诊 can change this episode."
+    with pytest.raises(DomainError):
+        services.episode_exit(actor=doctor_b, episode=episode, reason="voluntary")
+    episode.refresh_from_db()
+    assert episode.status == "active"
+
+
 def test_re_enrolment_opens_a_new_episode_and_keeps_the_old(world, stock, patient):
     person, episode = patient
     services.episode_exit(actor=world.doctor_a, episode=episode, reason="voluntary")
