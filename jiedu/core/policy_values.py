@@ -49,6 +49,7 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
         Rule(
             "reports.deadline_working_days", 1, _("Working days within which a report must be acknowledged")
         ),
+        Rule("pharmacy.expiry_warning_days", 90, _("Days before expiry when a batch is flagged")),
     ]
 }
 

@@ -245,10 +245,11 @@ def person_update(*, actor: Any, person: Person, photo: PhotoUpload | None = Non
     return locked
 
 
-def person_record_view(*, actor: Any, person: Person) -> None:
-    """Every view of a person's record is audited; if the entry cannot be written the page is not shown."""
+def person_record_view(*, actor: Any, person: Person, part: str = "") -> None:
+    """Every view of a person's record (or a part of it, e.g. the MMT record) is audited; if the entry cannot be
+    written the page is not shown."""
     with transaction.atomic(durable=True):
-        audit.record("person.view", actor=actor, obj=person)
+        audit.record("person.view", actor=actor, obj=person, detail={"part": part} if part else {})
 
 
 def person_unmask_id(*, actor: Any, person: Person) -> str:

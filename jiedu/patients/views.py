@@ -125,6 +125,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "can_unmask": can(request.user, Action.PERSON_UNMASK_ID),
             "can_update": can(request.user, Action.PERSON_UPDATE),
+            "can_mmt_view": can(request.user, Action.MMT_VIEW),
+            "can_mmt_enrol": can(request.user, Action.MMT_ENROL),
             "affiliations": person.affiliations.select_related("organisation").order_by("since"),
         },
     )

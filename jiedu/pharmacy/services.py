@@ -224,7 +224,7 @@ def stock_transfer(
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Clinic → dosing point (or between stores): out and in in one transaction, locks in a fixed order."""
     _two_people(actor, witness)
-    _same_site(source, actor)
+    _same_site(source, actor, witness)
     quantity = _positive(quantity)
     if source.pk == target.pk:
         raise FieldErrors({"target": [_("Choose a different store to transfer to.")]})
@@ -340,12 +340,29 @@ def stock_draw_for_dose(
     )
 
 
+def _book_at_end_of(balance: StockBalance, day: dt.date) -> Decimal:
+    """The book quantity at the end of ``day`` (Asia/Shanghai): a back-filled close of an earlier day compares
+    the count with that day's book, not with today's."""
+    if day >= clock.local_today():
+        return balance.quantity
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=clock.SHANGHAI)
+    last = (
+        LedgerEntry.objects.filter(store_id=balance.store_id, batch_id=balance.batch_id, at__lt=end)
+        .order_by("-seq")
+        .values_list("balance_after", flat=True)
+        .first()
+    )
+    return last if last is not None else Decimal("0.00")
+
+
 def day_close(
     *, actor: Any, witness: Any, store: Store, day: dt.date, counts: dict[int, Decimal], note: str = ""
 ) -> DayClose:
     """Record two people's count of every batch held; a difference is a recorded variance, never an adjustment."""
     _two_people(actor, witness)
     _same_site(store, actor, witness)
+    if day > clock.local_today():
+        raise FieldErrors({"day": [_("A day is closed after it has happened.")]})
     with transaction.atomic():
         balances = list(
             StockBalance.objects.select_for_update(of=("self",))
@@ -359,7 +376,7 @@ def day_close(
             raise FieldErrors({"counts": [_("Count every batch held: %(b)s.") % {"b": "、".join(missing)}]})
         if DayClose.objects.filter(store=store, day=day).exists():
             raise FieldErrors({"day": [_("This store's day is already closed.")]})
-        lines = [(b, b.quantity, counts[b.batch_id].quantize(ML)) for b in balances]
+        lines = [(b, _book_at_end_of(b, day), counts[b.batch_id].quantize(ML)) for b in balances]
         has_variance = any(book != counted for _b, book, counted in lines)
         close = DayClose.objects.create(
             store=store,

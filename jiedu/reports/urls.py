@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiedu.reports import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("sent/", views.sent, name="sent"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+]

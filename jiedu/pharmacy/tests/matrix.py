@@ -6,4 +6,42 @@ the registered person ``subject["person"]`` (at clinic A); it may create the obj
 Use ``jiedu.policy.tests.test_matrix.row(ok, hidden=..., url=...)``.
 """
 
-ROWS: dict = {}
+import datetime as dt
+from decimal import Decimal
+
+from django.urls import reverse
+
+from jiedu.pharmacy.services import day_close
+from jiedu.policy.tests.test_matrix import row
+from jiedu.testing import build_clinic_stock
+
+CLINIC_A = {"director_a", "doctor_a", "nurse_a", "keeper_a"}
+STOCK_VIEWERS = CLINIC_A | {"nurse_point_a", "nurse_b", "keeper_b", "nurse_elsewhere"}
+STOCK_MANAGERS = STOCK_VIEWERS - {"doctor_a"}
+
+
+def closed_day_at_clinic_a(world, subject):
+    store = build_clinic_stock(world)[world.clinic_a.pk]
+    balance = store.balances.get()
+    close = day_close(
+        actor=world.users["keeper_a"],
+        witness=world.users["nurse_a"],
+        store=store,
+        day=dt.date(2026, 11, 20),
+        counts={balance.batch_id: Decimal("4999")},
+    )
+    return reverse("pharmacy:dayclose_detail", args=[close.pk])
+
+
+ROWS: dict = {
+    "pharmacy:stock": ("get", row(STOCK_VIEWERS)),
+    "pharmacy:receive": ("get", row(STOCK_MANAGERS)),
+    "pharmacy:transfer": ("get", row(STOCK_MANAGERS)),
+    "pharmacy:waste": ("get", row(STOCK_MANAGERS)),
+    "pharmacy:dayclose": ("get", row(STOCK_MANAGERS)),
+    # A clinic sees its own closes; other clinics and the dosing point (its own stores only) get 404.
+    "pharmacy:dayclose_detail": (
+        "get",
+        row(STOCK_VIEWERS, hidden=STOCK_VIEWERS - CLINIC_A, url=closed_day_at_clinic_a),
+    ),
+}

@@ -147,6 +147,54 @@ def test_day_close_records_a_variance_and_never_adjusts(world, stores):
     assert info.value.fields == {"day": ["This store's day is already closed."]}
 
 
+def test_a_back_filled_day_close_compares_with_that_days_book(world, stores, monkeypatch):
+    from jiedu.core import clock
+
+    b = balance_of(stores[world.clinic_a.pk])
+    today = clock.local_today()
+    later = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(9), tzinfo=clock.SHANGHAI)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    services.stock_waste(
+        actor=world.keeper_a,
+        witness=world.nurse_a,
+        store=b.store,
+        batch=b.batch,
+        quantity=Decimal("100"),
+        reason="打翻",
+    )
+    close = services.day_close(
+        actor=world.keeper_a,
+        witness=world.nurse_a,
+        store=b.store,
+        day=today,
+        counts={b.batch_id: Decimal("1000")},
+    )
+    assert (close.lines.get().book_quantity, close.has_variance) == (Decimal("1000.00"), False)
+    with pytest.raises(FieldErrors) as info:
+        services.day_close(
+            actor=world.keeper_a,
+            witness=world.nurse_a,
+            store=b.store,
+            day=today + dt.timedelta(days=2),
+            counts={b.batch_id: Decimal("900")},
+        )
+    assert info.value.fields == {"day": ["A day is closed after it has happened."]}
+
+
+def test_a_transfer_witness_works_at_the_source(world, stores):
+    clinic, point = stores[world.clinic_a.pk], stores[world.dosing_point_a.pk]
+    with pytest.raises(FieldErrors) as info:
+        services.stock_transfer(
+            actor=world.keeper_a,
+            witness=world.nurse_b,
+            source=clinic,
+            target=point,
+            batch=balance_of(clinic).batch,
+            quantity=Decimal("10"),
+        )
+    assert info.value.fields == {"store": ["nurse_b does not work at 南安市美沙酮维持治疗门诊."]}
+
+
 def test_day_close_must_count_every_batch_and_two_people(world, stores):
     b = balance_of(stores[world.clinic_a.pk])
     with pytest.raises(FieldErrors) as info:

@@ -1,0 +1,164 @@
+"""Stock forms parse types only; the two-person rule, expiry, quantities and stock levels live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from jiedu.pharmacy import selectors
+from jiedu.pharmacy.models import Batch, StockBalance, Store
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def quantity_field(label: Any = None) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label or _("Quantity (mL)"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+class StockForm(forms.Form):
+    """Every stock form names a witness: a colleague of the same organisation, never the signed-in user.
+
+    The select lists colleagues only; the signed-in user is still accepted by the field so that the service's
+    two-person rule answers with its own message beside the field.
+    """
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = list(selectors.colleagues(user=user))
+        field = forms.ModelChoiceField(
+            label=_("Witness"),
+            queryset=selectors.colleagues(user=user),
+            help_text=_("A colleague who checks and signs with you."),
+        )
+        field.widget.choices = [
+            ("", "---------"),
+            *((u.pk, u.display_name) for u in people if u.pk != user.pk),
+        ]
+        self.fields["witness"] = field
+
+
+def store_field(queryset: QuerySet[Store], label: Any = None) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(label=label or _("Store"), queryset=queryset)
+
+
+def batch_field(queryset: QuerySet[Batch]) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(label=_("Batch"), queryset=queryset)
+
+
+class ReceiveForm(StockForm):
+    field_order = [
+        "store",
+        "drug",
+        "batch_no",
+        "expiry",
+        "maker",
+        "concentration",
+        "quantity",
+        "voucher",
+        "supplier",
+        "quality",
+        "witness",
+    ]
+
+    batch_no = forms.CharField(label=_("Batch number"), max_length=64)
+    expiry = forms.DateField(
+        label=_("Expiry date"),
+        widget=DateInput,
+        error_messages={"invalid": _("Enter a real date, e.g. 2028-06-30.")},
+    )
+    maker = forms.CharField(label=_("Manufacturer"), max_length=128)
+    concentration = forms.DecimalField(
+        label=_("Concentration (mg/mL)"),
+        max_digits=8,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}),
+    )
+    voucher = forms.CharField(label=_("Voucher number"), max_length=64, required=False)
+    supplier = forms.CharField(label=_("Supplier"), max_length=128, required=False)
+    quality = forms.CharField(
+        label=_("Quality conclusion"),
+        max_length=128,
+        required=False,
+        help_text=_("The acceptance check's conclusion, e.g. packaging intact, quantity as invoiced."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["store"] = store_field(selectors.stores_in_scope(user=user))
+        drugs = selectors.receivable_drugs()
+        self.fields["drug"] = forms.ModelChoiceField(label=_("Drug"), queryset=drugs, empty_label=None)
+        self.fields["quantity"] = quantity_field()
+        self.order_fields(self.field_order)
+
+
+class TransferForm(StockForm):
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        sources = selectors.own_stores(user=user)
+        self.fields["source"] = store_field(sources, _("From store"))
+        self.fields["target"] = store_field(
+            selectors.dosing_point_stores(user=user), _("To dosing point store")
+        )
+        self.fields["batch"] = batch_field(selectors.batches_held(stores=sources))
+        self.fields["quantity"] = quantity_field()
+        self.order_fields(["source", "target", "batch", "quantity", "witness"])
+
+
+class WasteForm(StockForm):
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        stores = selectors.stores_in_scope(user=user)
+        self.fields["store"] = store_field(stores)
+        self.fields["batch"] = batch_field(selectors.batches_held(stores=stores))
+        self.fields["quantity"] = quantity_field()
+        self.order_fields(["store", "batch", "quantity", "reason", "witness"])
+
+
+class DayCloseStoreForm(forms.Form):
+    """Which store's day to close (a GET form: choosing a store lists its batches)."""
+
+    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none(), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = selectors.stores_in_scope(user=user)  # type: ignore[attr-defined]
+
+
+class DayCloseForm(StockForm):
+    """One counted-quantity input per batch held, always empty: the count is blind to the book quantity."""
+
+    def __init__(
+        self, *args: Any, user: Any, store: Store, balances: list[StockBalance], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["day"] = forms.DateField(
+            label=_("Day"),
+            widget=DateInput,
+            error_messages={"invalid": _("Enter a real date, e.g. 2026-11-20.")},
+        )
+        self.count_fields: list[tuple[str, int]] = []
+        for balance in balances:
+            name = f"count_{balance.batch_id}"
+            self.fields[name] = quantity_field(
+                _("Counted (mL): batch %(batch)s, expires %(expiry)s")
+                % {"batch": balance.batch.batch_no, "expiry": balance.batch.expiry.isoformat()}
+            )
+            self.count_fields.append((name, balance.batch_id))
+        self.fields["note"] = forms.CharField(label=_("Note"), max_length=255, required=False)
+        self.store = store
+        self.order_fields(["day", *(n for n, _b in self.count_fields), "witness", "note"])
+
+    def counts(self) -> dict[int, Any]:
+        return {batch_id: self.cleaned_data[name] for name, batch_id in self.count_fields}

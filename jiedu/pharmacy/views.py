@@ -1,0 +1,209 @@
+"""Stock pages of a clinic and its dosing points: balances, ledger, and the two-person stock forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from jiedu.core import clock
+from jiedu.core.errors import FieldErrors
+from jiedu.pharmacy import selectors, services
+from jiedu.pharmacy.forms import DayCloseForm, DayCloseStoreForm, ReceiveForm, TransferForm, WasteForm
+from jiedu.pharmacy.models import DayClose
+from jiedu.policy import Action, can
+from jiedu.policy.views import guard
+
+
+def _apply_errors(form: forms.Form, exc: FieldErrors, field_map: dict[str, str] | None = None) -> None:
+    for name, msgs in exc.fields.items():
+        target = (field_map or {}).get(name, name)
+        for msg in msgs:
+            form.add_error(target if target in form.fields else None, msg)
+
+
+def _form_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    status = 400 if context["form"].errors else 200
+    return render(request, template, context, status=status)
+
+
+@guard(Action.STOCK_VIEW)
+def stock(request: HttpRequest) -> HttpResponse:
+    overview = selectors.stock_overview(user=request.user)
+    return render(
+        request,
+        "pharmacy/stock.html",
+        {
+            "overview": overview,
+            "hide_manage": not can(request.user, Action.STOCK_MANAGE),
+            "warning_days": overview.warning_days,
+        },
+    )
+
+
+@guard(Action.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def receive(request: HttpRequest) -> HttpResponse:
+    form = ReceiveForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.stock_receive(
+                actor=request.user,
+                witness=data["witness"],
+                store=data["store"],
+                line=services.ReceiptLine(
+                    drug=data["drug"],
+                    batch_no=data["batch_no"],
+                    expiry=data["expiry"],
+                    maker=data["maker"],
+                    quantity=data["quantity"],
+                    concentration_mg_per_ml=data["concentration"],
+                ),
+                voucher=data["voucher"],
+                supplier=data["supplier"],
+                quality=data["quality"],
+            )
+        except FieldErrors as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Received %(qty)s %(unit)s of batch %(batch)s into %(store)s.")
+                % {
+                    "qty": entry.quantity,
+                    "unit": data["drug"].unit,
+                    "batch": entry.batch.batch_no,
+                    "store": data["store"],
+                },
+            )
+            return HttpResponseRedirect(reverse("pharmacy:stock"))
+    return _form_page(request, "pharmacy/receive.html", {"form": form})
+
+
+@guard(Action.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def transfer(request: HttpRequest) -> HttpResponse:
+    form = TransferForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            out, _inn = services.stock_transfer(
+                actor=request.user,
+                witness=data["witness"],
+                source=data["source"],
+                target=data["target"],
+                batch=data["batch"],
+                quantity=data["quantity"],
+            )
+        except FieldErrors as exc:
+            _apply_errors(form, exc, {"store": "source"})
+        except services.InsufficientStock as exc:
+            form.add_error("quantity", exc.message)
+        else:
+            messages.success(
+                request,
+                _("Transferred %(qty)s %(unit)s of batch %(batch)s from %(source)s to %(target)s.")
+                % {
+                    "qty": -out.quantity,
+                    "unit": data["batch"].drug.unit,
+                    "batch": data["batch"].batch_no,
+                    "source": data["source"],
+                    "target": data["target"],
+                },
+            )
+            return HttpResponseRedirect(reverse("pharmacy:stock"))
+    return _form_page(request, "pharmacy/transfer.html", {"form": form})
+
+
+@guard(Action.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def waste(request: HttpRequest) -> HttpResponse:
+    form = WasteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.stock_waste(
+                actor=request.user,
+                witness=data["witness"],
+                store=data["store"],
+                batch=data["batch"],
+                quantity=data["quantity"],
+                reason=data["reason"],
+            )
+        except FieldErrors as exc:
+            _apply_errors(form, exc)
+        except services.InsufficientStock as exc:
+            form.add_error("quantity", exc.message)
+        else:
+            messages.success(
+                request,
+                _("Recorded %(qty)s %(unit)s of batch %(batch)s as waste in %(store)s.")
+                % {
+                    "qty": -entry.quantity,
+                    "unit": data["batch"].drug.unit,
+                    "batch": data["batch"].batch_no,
+                    "store": data["store"],
+                },
+            )
+            return HttpResponseRedirect(reverse("pharmacy:stock"))
+    return _form_page(request, "pharmacy/waste.html", {"form": form})
+
+
+@guard(Action.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def dayclose(request: HttpRequest) -> HttpResponse:
+    stores = list(selectors.stores_in_scope(user=request.user))
+    wanted = request.POST.get("store") or request.GET.get("store") or ""
+    store = next((s for s in stores if str(s.pk) == wanted), stores[0] if stores else None)
+    chooser = DayCloseStoreForm(initial={"store": store.pk if store else None}, user=request.user)
+    if store is None:
+        return render(request, "pharmacy/dayclose.html", {"chooser": chooser, "form": None, "store": None})
+    balances = selectors.balances_held(store=store)
+    form = DayCloseForm(
+        request.POST or None,
+        user=request.user,
+        store=store,
+        balances=balances,
+        initial={"day": clock.local_today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            close = services.day_close(
+                actor=request.user,
+                witness=form.cleaned_data["witness"],
+                store=store,
+                day=form.cleaned_data["day"],
+                counts=form.counts(),
+                note=form.cleaned_data["note"],
+            )
+        except FieldErrors as exc:
+            _apply_errors(form, exc)
+        else:
+            if close.has_variance:
+                messages.warning(
+                    request, _("The day is closed with a variance: the count differs from the book.")
+                )
+            else:
+                messages.success(request, _("The day is closed; the count matches the book."))
+            return HttpResponseRedirect(reverse("pharmacy:dayclose_detail", args=[close.pk]))
+    return _form_page(request, "pharmacy/dayclose.html", {"chooser": chooser, "form": form, "store": store})
+
+
+@guard(Action.STOCK_VIEW)
+def dayclose_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        close = selectors.day_close_get(user=request.user, pk=pk)
+    except DayClose.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "pharmacy/dayclose_detail.html",
+        {"close": close, "hide_manage": not can(request.user, Action.STOCK_MANAGE)},
+    )
