@@ -38,7 +38,6 @@ from jiedu.mmt.models import (
     TransferStatus,
 )
 from jiedu.patients.models import Affiliation, Person
-from jiedu.pharmacy.models import Drug
 from jiedu.pharmacy.services import InsufficientStock, dosing_store, stock_draw_for_dose
 from jiedu.policy.scope import organisations_in_scope
 from jiedu.registry.models import Organisation, OrganisationType
@@ -640,11 +639,10 @@ def dose_administer(
                 return DoseOutcome("already_dosed", _already_message(dose_day), dose_day=dose_day)
             part_no = given + 1
         mg = rules.split(dose_day.ordered_mg, dose_day.parts_planned)[part_no - 1]
-        drug = Drug.objects.get(code=METHADONE)
         entry = stock_draw_for_dose(
             actor=actor,
             store=store,
-            drug=drug,
+            drug_code=METHADONE,
             dose_mg=mg,
             today=day,
             detail={"person": person.pk, "day": str(day), "part": part_no},

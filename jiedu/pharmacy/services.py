@@ -311,7 +311,7 @@ def volume_for(dose_mg: Decimal, batch: Batch) -> Decimal:
 
 
 def stock_draw_for_dose(
-    *, actor: Any, store: Store, drug: Drug, dose_mg: Decimal, today: dt.date, detail: dict | None = None
+    *, actor: Any, store: Store, drug_code: str, dose_mg: Decimal, today: dt.date, detail: dict | None = None
 ) -> LedgerEntry:
     """Draw one dose from the earliest-expiring unexpired batch that holds enough. Caller owns the transaction.
 
@@ -321,7 +321,7 @@ def stock_draw_for_dose(
     candidates = (
         StockBalance.objects.select_for_update(of=("self",))
         .select_related("batch", "batch__drug", "store")
-        .filter(store=store, batch__drug=drug, batch__expiry__gte=today, quantity__gt=0)
+        .filter(store=store, batch__drug__code=drug_code, batch__expiry__gte=today, quantity__gt=0)
         .order_by("batch__expiry", "batch_id")
     )
     for balance in candidates:

@@ -154,3 +154,20 @@ def test_password_rules(world, password, message):
 
 def test_good_password_passes(world):
     validate_password("grey-heron-over-the-river", user=world.nurse_a)
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(world, monkeypatch):
+    from jiedu.accounts.models import ApiToken
+    from jiedu.accounts.services import api_token_authenticate, api_token_issue
+    from jiedu.core import clock
+
+    secret = api_token_issue(actor=None, user=world.nurse_a, name="t").secret
+    t0 = timezone.now()
+    monkeypatch.setattr(clock, "now", lambda: t0)
+    assert api_token_authenticate(secret) == world.nurse_a
+    monkeypatch.setattr(clock, "now", lambda: t0 + dt.timedelta(seconds=30))
+    api_token_authenticate(secret)
+    assert ApiToken.objects.get().last_used_at == t0
+    monkeypatch.setattr(clock, "now", lambda: t0 + dt.timedelta(seconds=61))
+    api_token_authenticate(secret)
+    assert ApiToken.objects.get().last_used_at == t0 + dt.timedelta(seconds=61)
