@@ -45,21 +45,26 @@ from jiedu.registry.services import regions_load
 patients, windows = int(sys.argv[1]), int(sys.argv[2])
 regions_load(province_codes={"35"})
 region = Region.objects.get(code="350583")
-clinic = Organisation.objects.create(name="基准测试门诊", type="mmt_clinic", region=region)
-users = []
-for i in range(windows + 1):
-    u = User.objects.create_user(username=f"bench{i}", password=None, organisation=clinic)
-    RoleAssignment.objects.create(user=u, role="nurse" if i else "pharmacist")
-    users.append(u)
-store = Store.objects.create(organisation=clinic, name="发药柜", kind="dispensing", dispenses_doses=True)
 drug = Drug.objects.get(code="methadone-oral-solution")
-stock_receive(actor=users[0], witness=users[1], store=store, line=ReceiptLine(
-    drug=drug, batch_no="BENCH1", expiry=dt.date.today() + dt.timedelta(days=700), maker="bench",
-    quantity=Decimal("9000000"), concentration_mg_per_ml=Decimal("1")))
+clinics, nurses = [], []
+for w in range(windows):  # one window per clinic, each clinic with its own dispensing store
+    clinic = Organisation.objects.create(name=f"基准测试门诊{w}", type="mmt_clinic", region=region)
+    keeper = User.objects.create_user(username=f"keeper{w}", password=None, organisation=clinic)
+    nurse = User.objects.create_user(username=f"nurse{w}", password=None, organisation=clinic)
+    RoleAssignment.objects.create(user=keeper, role="pharmacist")
+    RoleAssignment.objects.create(user=nurse, role="nurse")
+    store = Store.objects.create(organisation=clinic, name="发药柜", kind="dispensing", dispenses_doses=True)
+    stock_receive(actor=keeper, witness=nurse, store=store, line=ReceiptLine(
+        drug=drug, batch_no=f"BENCH{w}", expiry=dt.date.today() + dt.timedelta(days=700), maker="bench",
+        quantity=Decimal("9000000"), concentration_mg_per_ml=Decimal("1")))
+    clinics.append(clinic)
+    nurses.append(nurse)
+users = nurses
 today = clock.local_today()
 people, episodes, orders = [], [], []
 with transaction.atomic():
     for i in range(patients):
+        clinic = clinics[i % windows]
         birth = dt.date(1960, 1, 1) + dt.timedelta(days=i % 12000)
         body = f"350583{birth:%Y%m%d}{(i // 12000) % 100:02d}1"
         number = body + identity.check_digit_for(body)
@@ -67,17 +72,18 @@ with transaction.atomic():
                              id_number_encrypted=crypto.encrypt(number), id_number_index=id_number_index(number),
                              id_number_masked=identity.mask(number), household_region=region, created_by=users[0]))
     Person.objects.bulk_create(people, batch_size=2000)
-    Affiliation.objects.bulk_create([Affiliation(person=p, organisation=clinic, created_by=users[0]) for p in people],
-                                    batch_size=2000)
+    Affiliation.objects.bulk_create([Affiliation(person=p, organisation=clinics[n % windows], created_by=users[0])
+                                     for n, p in enumerate(people)], batch_size=2000)
     for n, p in enumerate(people):
-        episodes.append(Episode(person=p, clinic=clinic, number=1, status="active", applied_on=today,
+        episodes.append(Episode(person=p, clinic=clinics[n % windows], number=1, status="active", applied_on=today,
                                 decision_due=today, started_on=today - dt.timedelta(days=30), needs_induction=False,
                                 card_number=f"3505839{n:06d}", last_dose_on=today - dt.timedelta(days=1)))
     Episode.objects.bulk_create(episodes, batch_size=2000)
     DoseOrder.objects.bulk_create([DoseOrder(episode=e, dose_mg=Decimal("60"), effective_on=today - dt.timedelta(days=30),
                                              reason="bench", prescriber=users[0]) for e in episodes], batch_size=2000)
-tokens = [api_token_issue(actor=None, user=u, name="bench").secret for u in users[1:]]
-print(json.dumps({"people": [p.pk for p in people], "tokens": tokens}))
+tokens = [api_token_issue(actor=None, user=u, name="bench").secret for u in nurses]
+print(json.dumps({"people": [[p.pk for n, p in enumerate(people) if n % windows == w] for w in range(windows)],
+                  "tokens": tokens}))
 """
 
 PGBENCH_SCHEMA = """
@@ -89,15 +95,15 @@ CREATE TABLE b_dose_part (id bigserial PRIMARY KEY, dose_day bigint, mg numeric,
 CREATE TABLE b_ledger (id bigserial PRIMARY KEY, balance int, seq bigint, quantity numeric, after numeric, at timestamptz, h text);
 CREATE TABLE b_episode (id int PRIMARY KEY, last_dose date);
 CREATE TABLE b_audit (id bigserial PRIMARY KEY, seq bigint UNIQUE, at timestamptz, action text, detail jsonb, h text);
-INSERT INTO b_balance VALUES (1, 9000000, 0, ''); INSERT INTO b_head VALUES (1, 0, '');
+INSERT INTO b_balance SELECT g, 9000000, 0, '' FROM generate_series(1, 64) g; INSERT INTO b_head VALUES (1, 0, '');
 INSERT INTO b_episode SELECT g, current_date - 1 FROM generate_series(1, 1000000) g;
 """
 PGBENCH_SCRIPT = """\\set p random(1, 1000000000)
 BEGIN;
 INSERT INTO b_dose_day (person, day, at) VALUES (:p, current_date, now());
 INSERT INTO b_dose_part (dose_day, mg, ml, at) VALUES (currval('b_dose_day_id_seq'), 60, 60, now());
-UPDATE b_balance SET quantity = quantity - 60, seq = seq + 1, h = md5(random()::text) WHERE id = 1;
-INSERT INTO b_ledger (balance, seq, quantity, after, at, h) VALUES (1, 0, -60, 0, now(), md5(random()::text));
+UPDATE b_balance SET quantity = quantity - 60, seq = seq + 1, h = md5(random()::text) WHERE id = :client_id + 1;
+INSERT INTO b_ledger (balance, seq, quantity, after, at, h) VALUES (:client_id + 1, 0, -60, 0, now(), md5(random()::text));
 UPDATE b_episode SET last_dose = current_date WHERE id = (:p % 1000000) + 1;
 UPDATE b_head SET seq = seq + 1, h = md5(random()::text) WHERE id = 1;
 INSERT INTO b_audit (seq, at, action, detail, h) SELECT seq, now(), 'dose', '{"mg": "60"}', h FROM b_head WHERE id = 1;
@@ -106,15 +112,16 @@ COMMIT;
 
 
 class Load:
-    def __init__(self, port: int, tokens: list[str], people: list[int]) -> None:
+    def __init__(self, port: int, tokens: list[str], people: list[list[int]]) -> None:
+        """One token and one list of patients per window (each window is a clinic)."""
         self.port, self.tokens = port, tokens
-        self.people = iter(people)
+        self.people = [iter(p) for p in people]
         self.lock = threading.Lock()
         self.codes: dict[int, int] = {}
 
-    def next_person(self) -> int | None:
+    def next_person(self, window: int) -> int | None:
         with self.lock:
-            return next(self.people, None)
+            return next(self.people[window], None)
 
     def dose(self, conn: http.client.HTTPConnection, token: str, person: int) -> tuple[int, float]:
         body = json.dumps({"person_id": person})
@@ -146,11 +153,11 @@ def closed_loop(load: Load, windows: int, seconds: float) -> tuple[int, list[flo
     def window(i: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", load.port, timeout=30)
         while time.perf_counter() < deadline:
-            person = load.next_person()
+            person = load.next_person(i)
             if person is None:
                 return
             try:
-                status, latency = load.dose(conn, load.tokens[i % len(load.tokens)], person)
+                status, latency = load.dose(conn, load.tokens[i], person)
             except (http.client.HTTPException, OSError):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", load.port, timeout=30)
@@ -187,10 +194,10 @@ def open_loop(load: Load, windows: int, rate: float, seconds: float) -> tuple[in
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            person = load.next_person()
+            person = load.next_person(i)
             if person is None:
                 return
-            status, _latency = load.dose(conn, load.tokens[i % len(load.tokens)], person)
+            status, _latency = load.dose(conn, load.tokens[i], person)
             load.record(status)
             with lock:
                 latencies.append(time.perf_counter() - due)
@@ -263,9 +270,11 @@ def main() -> int:
             except OSError:
                 time.sleep(0.1)
         load = Load(args.port, seeded["tokens"], seeded["people"])
-        for _ in range(20):  # warm up every worker
-            person = load.next_person()
-            load.dose(http.client.HTTPConnection("127.0.0.1", args.port), load.tokens[0], person)
+        for n in range(20):  # warm up every worker
+            person = load.next_person(n % args.windows)
+            load.dose(
+                http.client.HTTPConnection("127.0.0.1", args.port), load.tokens[n % args.windows], person
+            )
         load.codes.clear()
 
         n, lat, elapsed = closed_loop(load, args.windows, args.duration)

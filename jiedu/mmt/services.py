@@ -639,6 +639,8 @@ def dose_administer(
                 return DoseOutcome("already_dosed", _already_message(dose_day), dose_day=dose_day)
             part_no = given + 1
         mg = rules.split(dose_day.ordered_mg, dose_day.parts_planned)[part_no - 1]
+        # Everything not needing the stock lock goes first: the balance row stays locked only to the commit.
+        Episode.objects.filter(pk=episode.pk).update(last_dose_on=day, dropout_since=None)
         entry = stock_draw_for_dose(
             actor=actor,
             store=store,
@@ -658,7 +660,6 @@ def dose_administer(
             ledger_entry=entry,
             idempotency_key=idempotency_key or None,
         )
-        Episode.objects.filter(pk=episode.pk).update(last_dose_on=day, dropout_since=None)
         audit.record(
             "mmt.dose.administer",
             actor=actor,
