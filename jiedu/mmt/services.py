@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedu.core import audit, clock
 from jiedu.core.errors import DomainError, FieldErrors
@@ -53,6 +55,12 @@ class AlreadyEnrolled(DomainError):
 
 class InvalidTransition(DomainError):
     code = "invalid_transition"
+
+
+def _stored(message: str) -> str:
+    """Text kept in a record is written in the deployment's language, whoever (or whatever job) writes it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(message)
 
 
 def _event(
@@ -348,7 +356,7 @@ def transfer_accept(*, actor: Any, transfer: Transfer) -> Episode:
                 dose_mg=current.dose_mg,
                 split_parts=current.split_parts,
                 effective_on=today,
-                reason=_("Continued after transfer"),
+                reason=_stored(gettext_noop("Continued after transfer")),
                 prescriber=current.prescriber,
             )
         transfer.status, transfer.decided_by, transfer.decided_at = (
@@ -754,7 +762,7 @@ def missed_dose_scan(*, as_of: dt.date | None = None, dry_run: bool = False) -> 
                     reason=ExitReason.DROPOUT,
                     on=as_of,
                     by=None,
-                    note=_("%(n)d days without a dose") % {"n": days},
+                    note=_stored(gettext_noop("%(n)d days without a dose")) % {"n": days},
                 )
                 audit.record("mmt.episode.exit", organisation=ep.clinic, obj=ep, detail={"reason": "dropout"})
                 report_file(
