@@ -326,6 +326,8 @@ def test_transfer_moves_treatment_with_its_history(world, stock, patient):
         episode,
     )
     assert services.order_in_force(new, new.started_on).dose_mg == Decimal("30.0")
+    # Stored text is in the deployment's language (zh-hans), though this test runs in English.
+    assert services.order_in_force(new, new.started_on).reason == "转诊后继续治疗"
     assert services.dose_administer(actor=world.nurse_b, person=person, site=world.clinic_b).status == "dosed"
 
 
