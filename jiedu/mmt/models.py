@@ -232,6 +232,41 @@ class GuestGrant(models.Model):
         return f"{self.episode_id} @ {self.host_clinic_id} {self.start_on}–{self.end_on}"
 
 
+class TaperPlan(models.Model):
+    """A planned reduction: it writes the decreasing orders ahead; cancelling it stops those not yet in force."""
+
+    episode = models.ForeignKey(
+        Episode, verbose_name=_("episode"), on_delete=models.PROTECT, related_name="taper_plans"
+    )
+    start_on = models.DateField(_("first reduction on"))
+    from_mg = models.DecimalField(_("from (mg)"), max_digits=6, decimal_places=1)
+    to_mg = models.DecimalField(_("to (mg)"), max_digits=6, decimal_places=1)
+    step_mg = models.DecimalField(_("step (mg)"), max_digits=6, decimal_places=1)
+    every_days = models.PositiveSmallIntegerField(_("every (days)"))
+    reason = models.CharField(_("reason"), max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("taper plan")
+        verbose_name_plural = _("taper plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_mg__gt=0) & Q(to_mg__lt=F("from_mg")), name="mmt_taper_decreases"
+            ),
+            models.CheckConstraint(
+                condition=Q(step_mg__gt=0) & Q(every_days__gte=1), name="mmt_taper_step_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_mg} → {self.to_mg} mg from {self.start_on}"
+
+
 class DoseOrder(AppendOnlyModel):
     """A doctor's order; the one in force on a day is the latest with ``effective_on`` on or before it."""
 
@@ -246,6 +281,14 @@ class DoseOrder(AppendOnlyModel):
     override_reason = models.CharField(_("reason for overriding"), max_length=255, blank=True)
     prescriber = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("doctor"), on_delete=models.PROTECT, related_name="+"
+    )
+    taper_plan = models.ForeignKey(
+        TaperPlan,
+        verbose_name=_("taper plan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
     )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -36,6 +36,7 @@ from jiedu.mmt.models import (
     ExitReason,
     GuestGrant,
     RefusalReason,
+    TaperPlan,
     Transfer,
     TransferStatus,
 )
@@ -424,8 +425,10 @@ def guest_grant(
 
 
 def order_in_force(episode: Episode, day: dt.date) -> DoseOrder | None:
+    """The latest order effective on ``day``; a cancelled taper plan's orders stop from its cancellation day."""
     return (
         DoseOrder.objects.filter(episode=episode, effective_on__lte=day)
+        .exclude(taper_plan__cancelled_on__isnull=False, effective_on__gte=F("taper_plan__cancelled_on"))
         .order_by("-effective_on", "-created_at", "-pk")
         .first()
     )
@@ -507,6 +510,101 @@ def order_write(
             detail={"dose_mg": str(dose_mg), "overrides": sorted(breaches)},
         )
     return order
+
+
+def taper_plan_create(
+    *,
+    actor: Any,
+    episode: Episode,
+    start_on: dt.date,
+    to_mg: Decimal,
+    step_mg: Decimal,
+    every_days: int,
+    reason: str,
+    override_reason: str = "",
+) -> TaperPlan:
+    """Write the decreasing orders of a taper ahead: from the dose in force, down by ``step_mg`` every
+    ``every_days`` days, the last step landing exactly on ``to_mg``. Steps above the regional step limit need an
+    override reason, as for any order."""
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = [_("Give the reason for the taper.")]
+    if step_mg is None or step_mg <= 0:
+        errors["step_mg"] = [_("Enter a step in mg greater than zero.")]
+    if every_days is None or every_days < 1:
+        errors["every_days"] = [_("Reduce at most once a day.")]
+    if to_mg is None or to_mg <= 0:
+        errors["to_mg"] = [_("Taper to a dose above zero; ending treatment is an exit.")]
+    if errors:
+        raise FieldErrors(errors)
+    with transaction.atomic(durable=True):
+        episode = _locked(episode)
+        _at_clinic(actor, episode)
+        _require(episode, EpisodeStatus.ACTIVE, EpisodeStatus.SUSPENDED)
+        current = order_in_force(episode, start_on)
+        if current is None or to_mg >= current.dose_mg:
+            raise FieldErrors(
+                {"to_mg": [_("The target must be below the dose in force on the first reduction day.")]}
+            )
+        step_max = rule_value("mmt.step_max_mg", region_code=episode.clinic.region_id)
+        if step_mg > step_max and not override_reason.strip():
+            raise FieldErrors(
+                {
+                    "step_mg": [_("Steps of more than %(max)s mg need an override.") % {"max": step_max}],
+                    "override_reason": [_("To exceed a limit, give the clinical reason for the override.")],
+                }
+            )
+        plan = TaperPlan.objects.create(
+            episode=episode,
+            start_on=start_on,
+            from_mg=current.dose_mg,
+            to_mg=to_mg,
+            step_mg=step_mg,
+            every_days=every_days,
+            reason=reason.strip(),
+            created_by=actor,
+        )
+        dose, day, orders = current.dose_mg, start_on, []
+        while dose > to_mg:
+            dose = max(to_mg, dose - step_mg)
+            orders.append(
+                DoseOrder(
+                    episode=episode,
+                    dose_mg=dose,
+                    split_parts=current.split_parts,
+                    effective_on=day,
+                    reason=reason.strip(),
+                    overrides=["step"] if step_mg > step_max else [],
+                    override_reason=override_reason.strip() if step_mg > step_max else "",
+                    prescriber=actor,
+                    taper_plan=plan,
+                )
+            )
+            day += dt.timedelta(days=every_days)
+        for order in orders:
+            order.save(force_insert=True)
+        _event(
+            episode,
+            EventKind.ORDER,
+            by=actor,
+            on=start_on,
+            detail={"taper_plan": plan.pk, "orders": [str(o.dose_mg) for o in orders]},
+        )
+        audit.record("mmt.taper.create", actor=actor, obj=plan, detail={"orders": len(orders)})
+    return plan
+
+
+def taper_plan_cancel(*, actor: Any, plan: TaperPlan, on: dt.date | None = None) -> TaperPlan:
+    """Orders of the plan effective from ``on`` (default today) no longer apply; the ones given stay history."""
+    with transaction.atomic(durable=True):
+        plan = TaperPlan.objects.select_for_update().select_related("episode__clinic").get(pk=plan.pk)
+        _at_clinic(actor, plan.episode)
+        if plan.cancelled_on is not None:
+            raise InvalidTransition(_("This taper plan is already cancelled."))
+        plan.cancelled_on, plan.cancelled_by = on or clock.local_today(), actor
+        plan.save(update_fields=["cancelled_on", "cancelled_by"])
+        audit.record("mmt.taper.cancel", actor=actor, obj=plan, detail={"on": str(plan.cancelled_on)})
+    return plan
 
 
 # --- the dosing window ------------------------------------------------------------------------------------
