@@ -35,6 +35,9 @@ from jiedu.api.schemas_mmt import (
     RefusalIn,
     RefusalOut,
     RefusedOut,
+    TaperCancelIn,
+    TaperIn,
+    TaperOut,
     TransferIn,
     TransferOut,
 )
@@ -50,6 +53,7 @@ from jiedu.mmt.models import (
     Episode,
     EpisodeEvent,
     GuestGrant,
+    TaperPlan,
     Transfer,
 )
 from jiedu.patients.models import Person
@@ -411,6 +415,53 @@ def order_write(request: HttpRequest, episode_id: int, payload: OrderIn) -> Stat
         override_reason=payload.override_reason,
     )
     return Status(201, _order_out(DoseOrder.objects.select_related("prescriber").get(pk=order.pk)))
+
+
+def _taper_out(plan: TaperPlan) -> dict[str, Any]:
+    return {
+        "id": plan.pk,
+        "episode_id": plan.episode_id,
+        "start_on": plan.start_on,
+        "from_mg": plan.from_mg,
+        "to_mg": plan.to_mg,
+        "step_mg": plan.step_mg,
+        "every_days": plan.every_days,
+        "cancelled_on": plan.cancelled_on,
+        "orders": [_order_out(o) for o in plan.orders.select_related("prescriber").order_by("effective_on")],
+    }
+
+
+@router.post(
+    "/mmt/episodes/{episode_id}/taper-plans",
+    response={201: TaperOut, **ERRORS},
+    summary="Plan a taper: writes the decreasing orders ahead",
+)
+@requires(Action.MMT_ORDER)
+def taper_plan_create(request: HttpRequest, episode_id: int, payload: TaperIn) -> Status:
+    plan = services.taper_plan_create(
+        actor=request.auth,
+        episode=_episode_to_change(request.auth, episode_id),
+        start_on=payload.start_on,
+        to_mg=payload.to_mg,
+        step_mg=payload.step_mg,
+        every_days=payload.every_days,
+        reason=payload.reason,
+        override_reason=payload.override_reason,
+    )
+    return Status(201, _taper_out(plan))
+
+
+@router.post(
+    "/mmt/taper-plans/{plan_id}/cancel",
+    response={200: TaperOut, **ERRORS},
+    summary="Cancel a taper plan: its orders stop applying from the given day (default today)",
+)
+@requires(Action.MMT_ORDER)
+def taper_plan_cancel(request: HttpRequest, plan_id: int, payload: TaperCancelIn) -> dict[str, Any]:
+    plan = TaperPlan.objects.select_related("episode").get(
+        pk=plan_id, episode__in=_episodes(request.auth).filter(clinic_id__in=care_organisations(request.auth))
+    )
+    return _taper_out(services.taper_plan_cancel(actor=request.auth, plan=plan, on=payload.on))
 
 
 # --- the window -----------------------------------------------------------------------------------------

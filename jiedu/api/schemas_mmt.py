@@ -135,6 +135,31 @@ class OrderIn(Schema):
     override_reason: str = Field("", max_length=255)
 
 
+class TaperIn(Schema):
+    start_on: dt.date
+    to_mg: Decimal = Field(..., max_digits=6, decimal_places=1)
+    step_mg: Decimal = Field(..., max_digits=6, decimal_places=1)
+    every_days: int
+    reason: str = Field(..., max_length=255)
+    override_reason: str = Field("", max_length=255)
+
+
+class TaperOut(Schema):
+    id: int
+    episode_id: int
+    start_on: dt.date
+    from_mg: Decimal
+    to_mg: Decimal
+    step_mg: Decimal
+    every_days: int
+    cancelled_on: dt.date | None
+    orders: list[OrderOut]
+
+
+class TaperCancelIn(Schema):
+    on: dt.date | None = None
+
+
 # --- the dosing window ----------------------------------------------------------------------------------
 
 

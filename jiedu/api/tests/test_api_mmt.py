@@ -525,3 +525,25 @@ def test_fifty_concurrent_http_doses_give_one(world):
     assert balance.quantity == Decimal("4970.00")
     assert ledger_verify(store=balance.store, batch=balance.batch) is None
     assert mmt_services.order_in_force(Episode.objects.get(), clock.local_today()).dose_mg == Decimal("30.0")
+
+
+def test_taper_plan_through_the_api(world, stock, as_):
+    from jiedu.core import clock
+
+    person = register(world)
+    episode = enrol(world, person, dose=Decimal("40"))
+    doctor = as_("doctor_a")
+    start = clock.local_today() + dt.timedelta(days=7)
+    body = {"start_on": str(start), "to_mg": "30", "step_mg": "5", "every_days": 7, "reason": "计划减量"}
+    created = doctor.post(f"/mmt/episodes/{episode.pk}/taper-plans", body)
+    assert created.status_code == 201
+    plan = created.json()
+    assert [(o["effective_on"], o["dose_mg"]) for o in plan["orders"]] == [
+        (str(start), "35.0"),
+        (str(start + dt.timedelta(days=7)), "30.0"),
+    ]
+    cancelled = doctor.post(f"/mmt/taper-plans/{plan['id']}/cancel")
+    assert (cancelled.status_code, cancelled.json()["cancelled_on"]) == (200, str(clock.local_today()))
+    nurse = as_("nurse_a")
+    refused = nurse.post(f"/mmt/episodes/{episode.pk}/taper-plans", body)
+    assert refused.status_code == 403
