@@ -156,6 +156,12 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("nurse2", "蔡秀英", "clinic2", (Role.NURSE,)),
     UserSpec("nurse3", "洪雅婷", "clinic3", (Role.NURSE,)),
     UserSpec("pointnurse1", "李淑芬", "point1", (Role.NURSE,)),
+    # Second people where a site had one: prescribing, and two signatures on every stock movement.
+    UserSpec("doctor2", "苏志强", "clinic2", (Role.DOCTOR,)),
+    UserSpec("keeper2", "陈雅琴", "clinic2", (Role.PHARMACIST,)),
+    UserSpec("doctor3", "洪建平", "clinic3", (Role.DOCTOR,)),
+    UserSpec("keeper3", "黄淑贞", "clinic3", (Role.PHARMACIST,)),
+    UserSpec("pointnurse2", "陈丽华", "point2", (Role.NURSE,)),
     UserSpec("rehab1", "郑国栋", "rehab", (Role.DOCTOR,)),
     UserSpec("police1", "王永强", "police_ximei", (Role.POLICE_LIAISON,)),
     UserSpec("community1", "张玉兰", "community", (Role.COMMUNITY_WORKER,)),
@@ -236,3 +242,82 @@ MIGRANT_PROVINCES: dict[str, float] = {
     "36": 5.0, "51": 4.0, "52": 3.5, "43": 2.5, "34": 2.0, "41": 2.0, "50": 2.0, "42": 1.5, "53": 1.5,
     "45": 1.0, "44": 1.0, "33": 0.5, "35": 1.0,
 }  # fmt: skip
+
+# --- The MMT service (history.py) -----------------------------------------------------------------------
+
+#: The last day of the written history: the day before the reference day, so the demo opens on a fresh day.
+HISTORY_END = REFERENCE_DAY - dt.timedelta(days=1)
+#: Every dose goes through ``dose_administer`` (≈ 10–25 ms on SQLite on a small machine): a year for 300
+#: patients is ≈ 65 000 doses, 15–30 minutes. The default — two months, 60 patients, ≈ 2 400 doses — keeps
+#: `make demo` under two minutes; ``--history-months 12`` writes the full year.
+DEFAULT_HISTORY_MONTHS = 2
+FULL_HISTORY_MONTHS = 12
+
+
+def history_patients(months: int) -> int:
+    """Patients for a history of ``months`` months: 60 for two months, 300 for a year."""
+    return min(300, 12 + 24 * months)
+
+
+#: The MMT clinics and dosing points: who prescribes, who doses, who keeps the stock.
+DOCTORS: dict[str, str] = {"clinic1": "doctor1", "clinic2": "doctor2", "clinic3": "doctor3"}
+NURSES: dict[str, str] = {
+    "clinic1": "nurse1",
+    "clinic2": "nurse2",
+    "clinic3": "nurse3",
+    "point1": "pointnurse1",
+    "point2": "pointnurse2",
+}
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    key: str
+    organisation: str
+    name: str
+    kind: str
+    dispenses_doses: bool
+    #: Counts and receives (first signature) and the second person (witness) — both of the store's site
+    #: or, at a dosing point, of its parent clinic.
+    keeper: str
+    witness: str
+    #: The store it is restocked from (a transfer), or None: deliveries from the supplier.
+    supplied_from: str | None = None
+
+
+# fmt: off
+STORES: tuple[StoreSpec, ...] = (
+    StoreSpec("vault1", "clinic1", "麻醉药品专库", "strong_room", False, "keeper1", "director1"),
+    StoreSpec("disp1", "clinic1", "发药柜", "dispensing", True, "keeper1", "nurse1", supplied_from="vault1"),
+    StoreSpec("disp2", "clinic2", "发药柜", "dispensing", True, "keeper2", "nurse2"),
+    StoreSpec("disp3", "clinic3", "发药柜", "dispensing", True, "keeper3", "nurse3"),
+    StoreSpec("point1", "point1", "发药柜", "dispensing", True, "pointnurse1", "keeper1",
+              supplied_from="vault1"),
+    StoreSpec("point2", "point2", "发药柜", "dispensing", True, "pointnurse2", "keeper1",
+              supplied_from="vault1"),
+)
+# fmt: on
+
+METHADONE_CODE = "methadone-oral-solution"
+METHADONE_MAKER = "国药集团工业有限公司"
+METHADONE_SUPPLIER = "国药控股福建有限公司"
+
+#: Reports about people of the county go to these organisations; the user who acknowledges them.
+REPORT_RECIPIENTS: dict[str, str] = {"police_ximei": "police1", "community": "community1"}
+
+DEPENDENCE_EVIDENCE = (
+    "吸食海洛因8年，尿检吗啡阳性",
+    "海洛因依赖12年，多次强制隔离戒毒，尿检阳性",
+    "静脉注射海洛因5年，尿检吗啡阳性，HIV抗体阴性",
+    "吸食海洛因15年，曾接受美沙酮治疗，尿检阳性",
+    "阿片类物质依赖，社区戒毒期间复吸，尿检阳性",
+)
+DOCUMENTS = ("身份证复印件", "吸毒史证明", "体检报告", "尿检报告")
+SUSPEND_REASONS = ("住院治疗", "外出务工请假", "因病暂停服药")
+EXIT_NOTES: dict[str, str] = {
+    "completed": "逐步减量至停药",
+    "voluntary": "本人申请退出",
+    "detained": "被公安机关强制隔离戒毒",
+    "moved_away": "迁居外省",
+    "rule_violation": "多次违反门诊规定",
+}

@@ -6,10 +6,16 @@ keys (the unique constraints) in one transaction with an audit entry per created
 and those whose identity number is already registered are skipped, so a second run creates nothing and an
 interrupted run can be completed by running it again with the same seed. A database seeded with another
 seed gets no second population.
+
+Then the MMT service (``history.py``): stores and report recipients, and a history of enrolments, orders,
+doses, stock movements, day closes and reports written through the real use cases. The whole seed runs under
+``history.simulated_clock``: the county and its people are set up the day before the history starts, and each
+day of the history is written at that day's times.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +27,15 @@ from jiedu.accounts.models import Role, RoleAssignment, User
 from jiedu.core import audit
 from jiedu.demo import data
 from jiedu.demo.generators import DemoPerson, credit_code, demo_people, portrait_jpeg
+from jiedu.demo.history import (
+    HistoryResult,
+    ServiceSummary,
+    history_start,
+    history_write,
+    mmt_setup,
+    service_summary,
+    simulated_clock,
+)
 from jiedu.patients.models import Affiliation, Person
 from jiedu.patients.services import PhotoUpload, id_number_index, person_register
 from jiedu.policy.rules import role_allowed_in
@@ -54,11 +69,21 @@ class DemoSummary:
     password: str
     #: The database already held a population from another seed, so no people were added.
     other_seed: bool = False
+    stores_created: int = 0
+    recipient_rules_created: int = 0
+    history: HistoryResult = HistoryResult(written=False)
+    service: ServiceSummary | None = None
 
     @property
     def created_anything(self) -> bool:
         return bool(
-            self.organisations_created or self.licences_created or self.users_created or self.persons_created
+            self.organisations_created
+            or self.licences_created
+            or self.users_created
+            or self.persons_created
+            or self.stores_created
+            or self.recipient_rules_created
+            or self.history.written
         )
 
 
@@ -71,14 +96,46 @@ class _Staff:
     users_created: int
 
 
-def demo_seed(*, seed: int, persons: int = data.DEFAULT_PERSONS) -> DemoSummary:
-    """Build (or complete) the demo county 南安市 with ``persons`` people drawn from ``seed``."""
+def demo_seed(
+    *,
+    seed: int,
+    persons: int = data.DEFAULT_PERSONS,
+    history_months: int = data.DEFAULT_HISTORY_MONTHS,
+    history_days: int | None = None,
+    history_patients: int | None = None,
+) -> DemoSummary:
+    """Build (or complete) the demo county 南安市 with ``persons`` people drawn from ``seed``, and an MMT
+    history of ``history_months`` months (or ``history_days`` days) ending on ``data.HISTORY_END`` for
+    ``history_patients`` of them (default ``data.history_patients(history_months)``)."""
     if persons < 0:
         raise ValueError("persons must be zero or more.")
+    if history_months < 0 or (history_days is not None and history_days < 0):
+        raise ValueError("The history is zero or more months (days) long.")
+    if history_patients is not None and history_patients < 0:
+        raise ValueError("history_patients must be zero or more.")
+    if history_days is None:
+        start = history_start(history_months) if history_months else data.HISTORY_END + dt.timedelta(days=1)
+    else:
+        start = data.HISTORY_END - dt.timedelta(days=history_days - 1)
+    patients = data.history_patients(history_months) if history_patients is None else history_patients
     regions_load()
-    staff = _organisations_and_users()
-    people = demo_people(seed=seed, count=persons)
-    created, other_seed = _register_people(people=people, seed=seed, staff=staff)
+    with simulated_clock(start - dt.timedelta(days=1)) as sim:
+        staff = _organisations_and_users()
+        stores_created, rules_created = mmt_setup(organisations=staff.organisations)
+        people = demo_people(seed=seed, count=persons)
+        created, other_seed = _register_people(people=people, seed=seed, staff=staff)
+        history = HistoryResult(written=False)
+        if start <= data.HISTORY_END and patients and not other_seed:
+            history = history_write(
+                seed=seed,
+                people=people,
+                organisations=staff.organisations,
+                users=staff.users,
+                sim=sim,
+                start=start,
+                end=data.HISTORY_END,
+                patients=patients,
+            )
     return DemoSummary(
         seed=seed,
         organisations_created=staff.organisations_created,
@@ -94,6 +151,10 @@ def demo_seed(*, seed: int, persons: int = data.DEFAULT_PERSONS) -> DemoSummary:
         logins=demo_logins(),
         password=data.DEMO_PASSWORD,
         other_seed=other_seed,
+        stores_created=stores_created,
+        recipient_rules_created=rules_created,
+        history=history,
+        service=service_summary(organisations=staff.organisations),
     )
 
 

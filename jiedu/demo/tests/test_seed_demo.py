@@ -103,10 +103,10 @@ def test_portrait_is_a_deterministic_240_by_300_jpeg():
 
 @pytest.mark.django_db
 def test_default_seed_builds_the_demo_county_with_620_people():
-    summary = demo_seed(seed=2026)
+    summary = demo_seed(seed=2026, history_days=0)
 
-    assert _created(summary) == (14, 10, 17, 620)
-    assert (summary.organisations, summary.users, summary.persons) == (14, 17, 620)
+    assert _created(summary) == (14, 10, 22, 620)
+    assert (summary.organisations, summary.users, summary.persons) == (14, 22, 620)
     assert Person.objects.count() == 620
     orgs = {o.name: o for o in Organisation.objects.all()}
     assert Counter(o.type for o in orgs.values()) == {
@@ -149,7 +149,7 @@ def test_default_seed_builds_the_demo_county_with_620_people():
 
 @pytest.mark.django_db
 def test_same_seed_gives_the_same_people_names_numbers_addresses_and_photos():
-    demo_seed(seed=2026, persons=SMALL)
+    demo_seed(seed=2026, persons=SMALL, history_days=0)
 
     stored = list(Person.objects.order_by("pk"))
     expected = demo_people(seed=2026, count=SMALL)
@@ -168,23 +168,23 @@ def test_same_seed_gives_the_same_people_names_numbers_addresses_and_photos():
 
 @pytest.mark.django_db
 def test_second_run_creates_nothing():
-    first = demo_seed(seed=2026, persons=SMALL)
+    first = demo_seed(seed=2026, persons=SMALL, history_days=0)
     before = _table_sizes()
 
-    second = demo_seed(seed=2026, persons=SMALL)
+    second = demo_seed(seed=2026, persons=SMALL, history_days=0)
 
-    assert _created(first) == (14, 10, 17, SMALL)
+    assert _created(first) == (14, 10, 22, SMALL)
     assert _created(second) == (0, 0, 0, 0)
     assert not second.created_anything
-    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 17, SMALL, False)
+    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 22, SMALL, False)
     assert _table_sizes() == before
 
 
 @pytest.mark.django_db
 def test_an_interrupted_run_is_completed_by_running_it_again():
-    demo_seed(seed=2026, persons=10)
+    demo_seed(seed=2026, persons=10, history_days=0)
 
-    summary = demo_seed(seed=2026, persons=SMALL)
+    summary = demo_seed(seed=2026, persons=SMALL, history_days=0)
 
     assert _created(summary) == (0, 0, 0, SMALL - 10)
     assert Person.objects.count() == SMALL
@@ -192,9 +192,9 @@ def test_an_interrupted_run_is_completed_by_running_it_again():
 
 @pytest.mark.django_db
 def test_a_database_seeded_with_another_seed_gets_no_second_population():
-    demo_seed(seed=2026, persons=10)
+    demo_seed(seed=2026, persons=10, history_days=0)
 
-    summary = demo_seed(seed=7, persons=10)
+    summary = demo_seed(seed=7, persons=10, history_days=0)
 
     assert _created(summary) == (0, 0, 0, 0)
     assert summary.other_seed is True
@@ -203,15 +203,15 @@ def test_a_database_seeded_with_another_seed_gets_no_second_population():
 
 @pytest.mark.django_db
 def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
-    demo_seed(seed=2026, persons=0)
+    demo_seed(seed=2026, persons=0, history_days=0)
 
     users = {u.username: u for u in User.objects.select_related("organisation")}
     assert set(users) == {spec.username for spec in data.USERS}
     assert Counter(RoleAssignment.objects.values_list("role", flat=True)) == {
         "clinic_director": 1,
-        "doctor": 2,
-        "nurse": 4,
-        "pharmacist": 1,
+        "doctor": 4,
+        "nurse": 5,
+        "pharmacist": 3,
         "police_liaison": 1,
         "community_worker": 1,
         "cdc_staff": 1,
@@ -235,7 +235,7 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
 
 @pytest.mark.django_db
 def test_organisations_dosing_points_and_licences():
-    demo_seed(seed=2026, persons=0)
+    demo_seed(seed=2026, persons=0, history_days=0)
 
     orgs = list(Organisation.objects.select_related("parent_clinic"))
     assert {o.region_id for o in orgs} == {"350583"}
@@ -267,14 +267,16 @@ def test_organisations_dosing_points_and_licences():
 @pytest.mark.django_db
 def test_command_prints_the_logins_the_password_once_and_the_counts():
     out = io.StringIO()
-    call_command("seed_demo", "--persons", "5", stdout=out)
+    call_command("seed_demo", "--persons", "5", "--history-months", "0", stdout=out)
     again = io.StringIO()
-    call_command("seed_demo", "--persons", "5", stdout=again)
+    call_command("seed_demo", "--persons", "5", "--history-months", "0", stdout=again)
 
     text = out.getvalue()
     assert text.startswith("Demo county seeded (seed 2026) in ")
-    assert ": 14 organisations, 10 licences, 17 users, 5 persons created." in text
-    assert "In the demo county: 14 organisations, 17 demo users, 5 persons." in text
+    assert (
+        ": 14 organisations, 10 licences, 22 users, 5 persons, 6 stores, 2 report recipients created." in text
+    )
+    assert "In the demo county: 14 organisations, 22 demo users, 5 persons." in text
     assert text.count("jiedu-demo-2026") == 1
     assert "Password for every demo login: jiedu-demo-2026" in text
     lines = text.splitlines()
@@ -284,7 +286,7 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
         assert any(line.startswith(spec.username + " ") for line in lines), spec.username
     repeat = again.getvalue()
     assert repeat.startswith("The demo county is already seeded: nothing created (")
-    assert "In the demo county: 14 organisations, 17 demo users, 5 persons." in repeat
+    assert "In the demo county: 14 organisations, 22 demo users, 5 persons." in repeat
     assert repeat.count("jiedu-demo-2026") == 1
 
 
@@ -296,7 +298,7 @@ def test_dry_run_writes_nothing_and_shows_the_first_people():
     assert _table_sizes() == dict.fromkeys(_table_sizes(), 0)
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "Dry run: nothing written. Seed 2026 gives 14 organisations, 10 licences, 17 users and 620 persons; "
+        "Dry run: nothing written. Seed 2026 gives 14 organisations, 10 licences, 22 users and 620 persons; "
         "the first:"
     )
     assert lines[1] == "  傅水坤  M  1985-01-22  3505**********401X  福建省泉州市南安市水头镇朴里村5组15号"

@@ -12,8 +12,13 @@ from jiedu.demo.services import DemoLogin, DemoSummary, demo_logins, demo_seed
 
 class Command(BaseCommand):
     help = (
-        "Build the demo county 南安市 (350583): regions, agencies, licences, one login per role and a "
-        "population drawn from --seed. Idempotent: a second run creates nothing and prints the logins."
+        "Build the demo county 南安市 (350583): regions, agencies, licences, one login per role, a "
+        "population drawn from --seed, stores, report recipients and an MMT history ending "
+        f"{data.HISTORY_END} written through the real services: by default {data.DEFAULT_HISTORY_MONTHS} "
+        f"months for {data.history_patients(data.DEFAULT_HISTORY_MONTHS)} patients (about a minute on "
+        f"SQLite); --history-months {data.FULL_HISTORY_MONTHS} writes the full year for "
+        f"{data.history_patients(data.FULL_HISTORY_MONTHS)} patients (15-30 minutes on SQLite). "
+        "Idempotent: a second run creates nothing and prints the logins and the summary."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,20 +30,39 @@ class Command(BaseCommand):
             help="People to register (default %(default)s).",
         )
         parser.add_argument(
+            "--history-months",
+            type=int,
+            default=data.DEFAULT_HISTORY_MONTHS,
+            help=f"Months of MMT history (default %(default)s; {data.FULL_HISTORY_MONTHS} for the full year, "
+            "0 for none).",
+        )
+        parser.add_argument(
+            "--history-patients",
+            type=int,
+            default=None,
+            help="Patients in the history (default: 12 + 24 per month, at most 300).",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Show the logins and the first people; write nothing."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         seed: int = options["seed"]
         persons: int = options["persons"]
+        months: int = options["history_months"]
+        patients: int | None = options["history_patients"]
         if persons < 0:
             raise CommandError("--persons must be zero or more.")
+        if not 0 <= months <= data.FULL_HISTORY_MONTHS:
+            raise CommandError(f"--history-months must be 0 to {data.FULL_HISTORY_MONTHS}.")
+        if patients is not None and patients < 0:
+            raise CommandError("--history-patients must be zero or more.")
         with translation.override("en"):  # role labels in one script keep the table aligned
             if options["dry_run"]:
                 self._preview(seed=seed, persons=persons)
                 return
             started = time.monotonic()
-            summary = demo_seed(seed=seed, persons=persons)
+            summary = demo_seed(seed=seed, persons=persons, history_months=months, history_patients=patients)
             self._report(summary, elapsed=time.monotonic() - started)
 
     def _preview(self, *, seed: int, persons: int) -> None:
@@ -58,7 +82,9 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Demo county seeded (seed {summary.seed}) in {elapsed:.1f} s: "
                     f"{summary.organisations_created} organisations, {summary.licences_created} licences, "
-                    f"{summary.users_created} users, {summary.persons_created} persons created."
+                    f"{summary.users_created} users, {summary.persons_created} persons, "
+                    f"{summary.stores_created} stores, {summary.recipient_rules_created} report recipients "
+                    "created."
                 )
             )
         else:
@@ -74,6 +100,36 @@ class Command(BaseCommand):
             f"{summary.persons} persons.\n"
         )
         self._logins(summary.logins, password=summary.password)
+        self._history(summary)
+
+    def _history(self, summary: DemoSummary) -> None:
+        history = summary.history
+        if history.written:
+            self.stdout.write(
+                f"\nMMT history written from {history.start} to {history.end} for {history.patients} "
+                "patients (--history-months 12 writes the full year)."
+            )
+        elif history.incomplete:
+            self.stdout.write(
+                self.style.WARNING(
+                    "\nThe MMT history of this database was interrupted; rebuild the database to complete it."
+                )
+            )
+        service = summary.service
+        if service is None or not (service.episodes or service.stock):
+            return
+        episodes = ", ".join(f"{status} {n}" for status, n in service.episodes.items()) or "none"
+        self.stdout.write(f"\nMMT in the demo county (as of {service.as_of:%Y-%m-%d %H:%M}):")
+        self.stdout.write(f"  episodes: {episodes}")
+        self.stdout.write(f"  doses: {service.dose_days} dose days for {service.persons_dosed} persons")
+        self.stdout.write(f"  dropouts: {service.dropouts}")
+        self.stdout.write(
+            f"  reports: {service.reports} filed; deliveries {service.acknowledged} acknowledged, "
+            f"{service.open} open, {service.overdue} overdue"
+        )
+        self.stdout.write("  stock on hand (mL):")
+        for row in service.stock:
+            self.stdout.write(f"    {row.quantity_ml:>10}  {row.organisation} · {row.store}")
 
     def _logins(self, logins: tuple[DemoLogin, ...], *, password: str) -> None:
         rows = [

@@ -1,0 +1,187 @@
+"""The demo's MMT history: written through the real services, consistent, deterministic and written once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from jiedu.core import audit, clock
+from jiedu.core.models import AuditEntry
+from jiedu.demo import data
+from jiedu.demo.generators import demo_people
+from jiedu.demo.history import HistoryResult, history_plan, history_start, simulated_clock
+from jiedu.demo.services import demo_seed
+from jiedu.mmt.models import DoseDay, DoseOrder, DosePart, Episode, EpisodeEvent
+from jiedu.pharmacy.models import DayClose, LedgerEntry, StockBalance, Store
+from jiedu.pharmacy.services import ledger_verify
+from jiedu.reports.models import Delivery, RecipientRule, Report
+
+PERSONS, DAYS, PATIENTS = 20, 30, 20
+START, END = dt.date(2026, 10, 24), dt.date(2026, 11, 22)
+
+
+def _small() -> object:
+    return demo_seed(seed=2026, persons=PERSONS, history_days=DAYS, history_patients=PATIENTS)
+
+
+def _sizes() -> dict[str, int]:
+    models = (Episode, EpisodeEvent, DoseOrder, DoseDay, DosePart, LedgerEntry, DayClose, Report, Delivery)
+    return {m.__name__: m.objects.count() for m in (*models, Store, RecipientRule, AuditEntry)}
+
+
+# --- Pure parts -------------------------------------------------------------------------------------------
+
+
+def test_history_dates_come_from_the_reference_day_not_the_wall_clock():
+    assert data.HISTORY_END == dt.date(2026, 11, 22)
+    assert history_start(12) == dt.date(2025, 11, 24)
+    assert history_start(2) == dt.date(2026, 9, 24)
+    assert history_start(1) == START
+    assert (data.history_patients(2), data.history_patients(12)) == (60, 300)
+
+
+def test_plan_is_deterministic_and_per_patient():
+    people = demo_people(seed=2026, count=620)
+    plan = history_plan(seed=2026, people=people, days=364, patients=300)
+
+    assert history_plan(seed=2026, people=people, days=364, patients=300) == plan
+    assert history_plan(seed=7, people=people, days=364, patients=300) != plan
+    assert history_plan(seed=2026, people=people, days=0, patients=300) == []
+    assert len(plan) == 300 and len({p.person for p in plan}) == 300
+    for p in plan:
+        assert Decimal(20) <= p.induction_mg <= Decimal(40)
+        assert p.induction_mg <= p.target_mg <= Decimal(180)
+        assert p.apply_day <= p.assess_day <= p.accept_day
+        if p.return_day is not None:
+            assert p.dropout_day is not None and 8 <= p.return_day - p.dropout_day <= 25
+    assert sum(p.dropout_day is not None for p in plan) == 50  # about a fifth (a sixth)
+    assert sum(p.return_day is not None for p in plan) == 21
+    assert sum(p.refused for p in plan) == 6
+    assert sum(p.target_mg > 150 for p in plan) == 6  # above the ceiling: orders with an override
+    assert Counter(p.special.kind for p in plan if p.special) == {
+        "guest": 21,
+        "suspend": 6,
+        "transfer": 5,
+        "exit": 4,
+    }
+
+
+def test_simulated_clock_drives_the_services_clock_and_is_restored():
+    before_clock, before_tz = clock.now, timezone.now
+
+    with simulated_clock(dt.date(2026, 1, 5)) as sim:
+        assert clock.local_today() == dt.date(2026, 1, 5)
+        sim.at(dt.date(2026, 1, 6), 9)
+        first = clock.now()
+        assert timezone.localtime(first, clock.SHANGHAI).strftime("%Y-%m-%d %H:%M") == "2026-01-06 09:00"
+        assert timezone.now() > first  # every reading moves it on
+        sim.at(dt.date(2026, 1, 6), 8)  # never backwards
+        assert clock.now() > first
+
+    assert (clock.now, timezone.now) == (before_clock, before_tz)
+
+
+# --- The written history ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_small_history_is_consistent_and_written_once():
+    summary = _small()
+
+    assert summary.history == HistoryResult(written=True, start=START, end=END, patients=PATIENTS)
+    assert Counter(Episode.objects.values_list("status", flat=True)) == {
+        "active": 18,
+        "assessed": 1,
+        "suspended": 1,
+    }
+    assert Counter(EpisodeEvent.objects.values_list("kind", flat=True)) == {
+        "applied": 20,
+        "assessed": 20,
+        "accepted": 19,
+        "order": 71,
+        "reviewed": 19,
+        "review_needed": 2,
+        "dropout": 1,
+        "suspended": 1,
+    }
+    # Dose days: one per person per day, inside the history, given at the site's own time of that day.
+    assert DoseDay.objects.count() == 305
+    assert DoseDay.objects.values("person_id").distinct().count() == 19
+    assert not DoseDay.objects.values("person_id", "day").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    days = DoseDay.objects.values_list("day", flat=True)
+    assert (min(days), max(days)) == (START + dt.timedelta(days=1), END)
+    for part in DosePart.objects.select_related("dose_day"):
+        assert timezone.localtime(part.at, clock.SHANGHAI).date() == part.dose_day.day
+    # Stock: every ledger verifies and every balance is the sum of its entries.
+    assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
+        "administration": 305,
+        "receipt": 4,
+        "transfer_out": 6,
+        "transfer_in": 6,
+    }
+    for balance in StockBalance.objects.select_related("store", "batch"):
+        assert ledger_verify(store=balance.store, batch=balance.batch) is None
+        total = LedgerEntry.objects.filter(store=balance.store, batch=balance.batch).aggregate(
+            q=Sum("quantity")
+        )["q"]
+        assert balance.quantity == total
+    assert Counter(Store.objects.values_list("kind", flat=True)) == {"dispensing": 5, "strong_room": 1}
+    assert DayClose.objects.count() == 6 * DAYS
+    assert list(
+        DayClose.objects.filter(has_variance=True).values_list("day", "store__organisation__name")
+    ) == [(dt.date(2026, 11, 17), "南安市洪濑美沙酮维持治疗门诊")]
+    # Reports: one per enrolment and per dropout, each to the police station and the community office.
+    accepted = Episode.objects.exclude(started_on=None).count()
+    dropouts = EpisodeEvent.objects.filter(kind="dropout").count()
+    assert Counter(Report.objects.values_list("kind", flat=True)) == {
+        "enrolment": accepted,
+        "dropout": dropouts,
+    }
+    assert Counter(Delivery.objects.values_list("recipient__name", flat=True)) == {
+        "南安市公安局溪美派出所": 20,
+        "南安市社区戒毒社区康复工作办公室": 20,
+    }
+    service = summary.service
+    assert (service.dose_days, service.dropouts, service.reports) == (305, 1, 20)
+    assert (service.acknowledged, service.open, service.overdue) == (38, 1, 1)
+    assert audit.verify().broken is None
+
+    before = _sizes()
+    again = _small()
+
+    assert not again.created_anything
+    assert again.history == HistoryResult(written=False)
+    assert _sizes() == before
+
+
+@pytest.mark.django_db
+def test_command_prints_the_service_summary_and_the_same_seed_gives_the_same_history():
+    out = io.StringIO()
+    call_command(
+        "seed_demo", "--persons", "20", "--history-months", "1", "--history-patients", "20", stdout=out
+    )
+
+    text = out.getvalue()
+    assert "MMT history written from 2026-10-24 to 2026-11-22 for 20 patients" in text
+    assert "  episodes: active 18, assessed 1, suspended 1" in text
+    assert "  doses: 305 dose days for 19 persons" in text
+    assert "  dropouts: 1" in text
+    assert "  reports: 20 filed; deliveries 38 acknowledged, 1 open, 1 overdue" in text
+    lines = text.splitlines()
+    stock = lines[lines.index("  stock on hand (mL):") + 1 :]
+    assert [line.split()[1:] for line in stock] == [
+        ["南安市美沙酮维持治疗门诊", "·", "麻醉药品专库"],
+        ["南安市美沙酮维持治疗门诊", "·", "发药柜"],
+        ["南安市水头美沙酮维持治疗门诊", "·", "发药柜"],
+        ["南安市洪濑美沙酮维持治疗门诊", "·", "发药柜"],
+        ["南安市省新镇卫生院延伸服药点", "·", "发药柜"],
+        ["南安市官桥镇卫生院延伸服药点", "·", "发药柜"],
+    ]
+    assert [Decimal(line.split()[0]) for line in stock] == [16000, 7020, 2305, 3365, 1125, 7095]
