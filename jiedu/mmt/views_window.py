@@ -52,8 +52,13 @@ class DaySheetForm(forms.Form):
 
 
 def _errors(form: forms.Form) -> list[str]:
-    """Each error prefixed with the field's name, e.g. "reason: Select a valid choice …"."""
-    return [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
+    """Each error prefixed with the field's label in the user's language, e.g. "Reason: Select a valid choice …"."""
+    return [
+        _("%(field)s: %(message)s")
+        % {"field": form.fields[name].label if name in form.fields else name, "message": message}
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
 
 
 # --- reads the window shows (candidates for jiedu/mmt/selectors.py) ---------------------------------------
@@ -241,7 +246,7 @@ def _dosable_person(site: Organisation, day: dt.date, person_id: int) -> Episode
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
-    text = _("person: no one this site may dose today has this record.")
+    text = _("Patient: no one this site may dose today has this record.")
     return _banner(request, level="bad", text=text, status=404)
 
 

@@ -191,7 +191,7 @@ def test_a_nurse_at_clinic_a_cannot_find_see_or_dose_clinic_bs_patient(world, st
     response = dose(client, person_b)
     assert (response.status_code, banner(response)) == (
         404,
-        "person: no one this site may dose today has this record.",
+        "Patient: no one this site may dose today has this record.",
     )
     response = client.post(reverse("mmt:refuse"), {"person": person_b.pk, "reason": "intoxicated"})
     assert response.status_code == 404
@@ -272,7 +272,7 @@ def test_no_stock_is_a_clear_error_banner(world, as_user, monkeypatch):
 def test_an_empty_dose_post_names_the_field_and_writes_nothing(world, zsf, as_user):
     before = counts()
     response = as_user(world.nurse_a).post(reverse("mmt:dose"), {})
-    assert (response.status_code, banner(response)) == (400, "person: This field is required.")
+    assert (response.status_code, banner(response)) == (400, "Patient: This field is required.")
     assert counts() == before
 
 
@@ -303,7 +303,7 @@ def test_a_refusal_without_a_valid_reason_names_the_field(world, zsf, as_user):
     )
     assert (response.status_code, banner(response)) == (
         400,
-        "reason: Select a valid choice. bored is not one of the available choices.",
+        "Reason: Select a valid choice. bored is not one of the available choices.",
     )
     assert DoseRefusal.objects.count() == 0
 
@@ -404,5 +404,19 @@ def test_a_bad_day_is_a_400_naming_the_field(world, zsf, as_user):
     response = as_user(world.nurse_a).get(reverse("mmt:daysheet"), {"day": "2026-02-30"})
     assert response.status_code == 400
     assert text(re.search(r'id="daysheet-errors">(.*?)</ul>', response.content.decode(), re.S).group(1)) == (
-        "day: Enter a valid date."
+        "Day: Enter a valid date."
     )
+
+
+def test_error_banners_name_fields_in_the_users_language(client, world, stock, patient):
+    """The Chinese window never shows a code name such as "reason:" in front of a message."""
+    from django.conf import settings as django_settings
+
+    person, _ = patient
+    client.force_login(world.nurse_a)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.post(reverse("mmt:refuse"), {"person": person.pk, "reason": "bored"})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "理由：" in text
+    assert "reason:" not in text
