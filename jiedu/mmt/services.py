@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -424,14 +424,18 @@ def guest_grant(
     return grant
 
 
-def order_in_force(episode: Episode, day: dt.date) -> DoseOrder | None:
-    """The latest order effective on ``day``; a cancelled taper plan's orders stop from its cancellation day."""
+def orders_applicable_on(day: dt.date) -> QuerySet[DoseOrder]:
+    """Orders that may apply on ``day``, newest first: per episode, the first is the order in force. A
+    cancelled taper plan's orders stop from its cancellation day. Also used to prefetch lists of patients."""
     return (
-        DoseOrder.objects.filter(episode=episode, effective_on__lte=day)
+        DoseOrder.objects.filter(effective_on__lte=day)
         .exclude(taper_plan__cancelled_on__isnull=False, effective_on__gte=F("taper_plan__cancelled_on"))
         .order_by("-effective_on", "-created_at", "-pk")
-        .first()
     )
+
+
+def order_in_force(episode: Episode, day: dt.date) -> DoseOrder | None:
+    return orders_applicable_on(day).filter(episode=episode).first()
 
 
 def order_write(

@@ -87,13 +87,7 @@ def _batch_for(site: Organisation, day: dt.date) -> Batch | None:
 
 def _orders_to(day: dt.date) -> Prefetch:
     """The orders effective on or before ``day``, newest first: the first is the order in force."""
-    return Prefetch(
-        "orders",
-        queryset=DoseOrder.objects.filter(effective_on__lte=day).order_by(
-            "-effective_on", "-created_at", "-pk"
-        ),
-        to_attr="orders_to_day",
-    )
+    return Prefetch("orders", queryset=services.orders_applicable_on(day), to_attr="orders_to_day")
 
 
 def _flags(episode: Episode, *, site: Organisation, day: dt.date, order: DoseOrder | None) -> list[dict]:

@@ -420,3 +420,27 @@ def test_error_banners_name_fields_in_the_users_language(client, world, stock, p
     assert response.status_code == 400
     assert "理由：" in text
     assert "reason:" not in text
+
+
+def test_the_list_shows_the_order_in_force_after_a_taper_is_cancelled(world, stock, as_user):
+    """Regression: the list's prefetch once ignored a cancelled taper plan and showed its next dose."""
+    from jiedu.core import clock
+
+    person = register(world)
+    episode = enrol(world, person, dose=Decimal("40"))
+    today = clock.local_today()
+    plan = services.taper_plan_create(
+        actor=world.doctor_a,
+        episode=episode,
+        start_on=today,
+        to_mg=Decimal("30"),
+        step_mg=Decimal("5"),
+        every_days=7,
+        reason="计划减量",
+    )
+    services.taper_plan_cancel(actor=world.doctor_a, plan=plan, on=today)
+    html = as_user(world.nurse_a).get(reverse("mmt:window_lists")).content.decode()
+    to_come = text(re.search(r'<section id="to-come".*?</section>', html, re.S).group(0))
+    assert to_come == (
+        f"Still to come today 1 Name Treatment card Dose Flags 张三丰 {episode.card_number} 40.0 mg"
+    )
