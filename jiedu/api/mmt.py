@@ -557,14 +557,7 @@ def window_pending(request: HttpRequest) -> list[dict]:
     site = request.auth.organisation
     if site is None:
         return []
-    today = clock.local_today()
-    dosed = DoseDay.objects.filter(day=today).values("person_id")
-    episodes = (
-        selectors.dosable_episodes(site=site, day=today)
-        .exclude(person_id__in=dosed)
-        .select_related("person", "clinic")
-        .order_by("person__name_pinyin", "pk")
-    )
+    episodes = selectors.still_to_come(site=site, day=clock.local_today())
     home = selectors.clinic_of(site)
     return [
         {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from jiedu.mmt.models import DoseDay, Episode, EpisodeStatus, GuestGrant
+from jiedu.mmt.services import orders_applicable_on
 from jiedu.patients import identity
 from jiedu.patients.selectors import person_search
 from jiedu.policy.scope import persons_in_scope
@@ -46,6 +47,18 @@ def window_lookup(*, user: Any, site: Organisation, query: str, day: dt.date) ->
 
 def episodes_in_scope(*, user: Any) -> QuerySet[Episode]:
     return Episode.objects.filter(person__in=persons_in_scope(user))
+
+
+def still_to_come(*, site: Organisation, day: dt.date) -> QuerySet[Episode]:
+    """Episodes this site may dose today with no dose recorded today (anywhere), with the orders applicable
+    today prefetched newest first as ``orders_to_day`` (the first is the order in force)."""
+    return (
+        dosable_episodes(site=site, day=day)
+        .exclude(person__dose_days__day=day)
+        .select_related("person", "clinic")
+        .prefetch_related(Prefetch("orders", queryset=orders_applicable_on(day), to_attr="orders_to_day"))
+        .order_by("person__name_pinyin", "pk")
+    )
 
 
 def dosed_today(*, site: Organisation, day: dt.date) -> QuerySet[DoseDay]:

@@ -85,11 +85,6 @@ def _batch_for(site: Organisation, day: dt.date) -> Batch | None:
     return balance.batch if balance else None
 
 
-def _orders_to(day: dt.date) -> Prefetch:
-    """The orders effective on or before ``day``, newest first: the first is the order in force."""
-    return Prefetch("orders", queryset=services.orders_applicable_on(day), to_attr="orders_to_day")
-
-
 def _flags(episode: Episode, *, site: Organisation, day: dt.date, order: DoseOrder | None) -> list[dict]:
     """What the nurse must see before dosing, each with a badge level (bad blocks the dose, warn informs)."""
     flags = []
@@ -180,15 +175,8 @@ def _card(episode: Episode, *, site: Organisation, day: dt.date) -> Card:
 
 
 def _still_to_come(site: Organisation, day: dt.date) -> list[dict]:
-    episodes = (
-        selectors.dosable_episodes(site=site, day=day)
-        .exclude(person__dose_days__day=day)
-        .select_related("person", "clinic")
-        .prefetch_related(_orders_to(day))
-        .order_by("person__name_pinyin", "pk")
-    )
     rows = []
-    for episode in episodes:
+    for episode in selectors.still_to_come(site=site, day=day):
         order = episode.orders_to_day[0] if episode.orders_to_day else None
         rows.append(
             {
