@@ -49,7 +49,7 @@ def inbox(request: HttpRequest, overdue: bool = False) -> list[dict]:
             "filed_at": d.report.created_at,
             "due_at": d.due_at,
             "acknowledged_at": d.acknowledged_at,
-            "overdue": d.acknowledged_at is None and d.due_at < now,
+            "overdue": d.is_overdue(now),
         }
         for d in deliveries
     ]

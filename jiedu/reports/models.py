@@ -6,6 +6,8 @@ and no clinical detail. Each recipient organisation gets a delivery with a deadl
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -97,3 +99,7 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} → {self.recipient_id}"
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """Not acknowledged and past its deadline (the inbox's "overdue" filter is the same rule in SQL)."""
+        return self.acknowledged_at is None and self.due_at < now

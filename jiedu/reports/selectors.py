@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from jiedu.core import clock
 from jiedu.policy.rules import Action, can
-from jiedu.reports.models import Delivery
+from jiedu.reports.models import Delivery, Report
 
 
 def inbox(*, user: Any, overdue_only: bool = False, unacknowledged_only: bool = False) -> QuerySet[Delivery]:
@@ -20,6 +20,20 @@ def inbox(*, user: Any, overdue_only: bool = False, unacknowledged_only: bool = 
     if overdue_only:
         qs = qs.filter(due_at__lt=clock.now())
     return qs.order_by("acknowledged_at", "due_at", "pk")
+
+
+def sent(*, user: Any) -> QuerySet[Report]:
+    """Reports the user's organisation filed, each with its deliveries."""
+    if not can(user, Action.REPORT_SENT_VIEW):
+        return Report.objects.none()
+    deliveries = Delivery.objects.select_related("recipient", "acknowledged_by").order_by(
+        "recipient__name", "pk"
+    )
+    return (
+        Report.objects.filter(source_id=user.organisation_id)
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def delivery_get(*, user: Any, pk: int) -> Delivery:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from jiedu.policy import Action
 from jiedu.policy.views import guard
 from jiedu.reports import selectors, services
 from jiedu.reports.forms import TABS, InboxFilterForm
-from jiedu.reports.models import Delivery, Report
+from jiedu.reports.models import Delivery
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def _row(delivery: Delivery, now: dt.datetime) -> InboxRow:
     return InboxRow(
         delivery=delivery,
         id_number=crypto.decrypt(delivery.report.subject_id_encrypted),
-        overdue=delivery.acknowledged_at is None and delivery.due_at < now,
+        overdue=delivery.is_overdue(now),
     )
 
 
@@ -78,23 +77,9 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("reports:inbox"))
 
 
-def _sent_reports(user: object) -> QuerySet[Report]:
-    """Reports the user's organisation filed, each with its deliveries. (Belongs in reports/selectors.py.)"""
-    deliveries = Delivery.objects.select_related("recipient", "acknowledged_by").order_by(
-        "recipient__name", "pk"
-    )
-    return (
-        Report.objects.filter(source_id=user.organisation_id)  # type: ignore[attr-defined]
-        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
-        .order_by("-created_at", "-pk")
-    )
-
-
 @guard(Action.REPORT_SENT_VIEW)
 def sent(request: HttpRequest) -> HttpResponse:
-    reports = list(_sent_reports(request.user)[:200])
+    reports = list(selectors.sent(user=request.user)[:200])
     now = clock.now()
-    rows = [
-        (r, [(d, d.acknowledged_at is None and d.due_at < now) for d in r.deliveries.all()]) for r in reports
-    ]
+    rows = [(r, [(d, d.is_overdue(now)) for d in r.deliveries.all()]) for r in reports]
     return render(request, "reports/sent.html", {"rows": rows})
