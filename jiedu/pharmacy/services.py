@@ -142,6 +142,11 @@ def _same_site(store: Store, *users: Any) -> None:
             )
 
 
+def _clinic_family(org: Any) -> int:
+    """The clinic a store's organisation belongs to: itself, or a dosing point's parent clinic."""
+    return org.parent_clinic_id or org.pk
+
+
 def _positive(quantity: Decimal, field: str = "quantity") -> Decimal:
     if quantity is None or quantity <= 0:
         raise FieldErrors({field: [_("Enter a quantity greater than zero.")]})
@@ -228,6 +233,8 @@ def stock_transfer(
     quantity = _positive(quantity)
     if source.pk == target.pk:
         raise FieldErrors({"target": [_("Choose a different store to transfer to.")]})
+    if _clinic_family(source.organisation) != _clinic_family(target.organisation):
+        raise FieldErrors({"target": [_("Stock moves only between a clinic and its own dosing points.")]})
     with transaction.atomic():
         first, second = sorted([source, target], key=lambda s: s.pk)
         locked = {first.pk: _locked_balance(first, batch), second.pk: _locked_balance(second, batch)}

@@ -181,6 +181,23 @@ def test_a_back_filled_day_close_compares_with_that_days_book(world, stores, mon
     assert info.value.fields == {"day": ["A day is closed after it has happened."]}
 
 
+def test_stock_moves_only_within_a_clinic_and_its_dosing_points(world, stores):
+    clinic_a, clinic_b = stores[world.clinic_a.pk], stores[world.clinic_b.pk]
+    batch = balance_of(clinic_a).batch
+    with pytest.raises(FieldErrors) as info:
+        services.stock_transfer(
+            actor=world.keeper_a,
+            witness=world.nurse_a,
+            source=clinic_a,
+            target=clinic_b,
+            batch=batch,
+            quantity=Decimal("10"),
+        )
+    assert info.value.fields == {"target": ["Stock moves only between a clinic and its own dosing points."]}
+    assert balance_of(clinic_a).quantity == Decimal("1000.00")
+    assert LedgerEntry.objects.filter(kind="transfer_out").count() == 0
+
+
 def test_a_transfer_witness_works_at_the_source(world, stores):
     clinic, point = stores[world.clinic_a.pk], stores[world.dosing_point_a.pk]
     with pytest.raises(FieldErrors) as info:
