@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jiedu.core import clock
 from jiedu.core.errors import DomainError, FieldErrors
+from jiedu.core.forms import apply_field_errors
 from jiedu.mmt import forms, records, services
 from jiedu.mmt.models import Episode, ExitReason
 from jiedu.patients import services as person_services
@@ -44,12 +45,6 @@ def _or_404(getter: Callable[..., Any], **kwargs: Any) -> Any:
         return getter(**kwargs)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def _apply_errors(form: django_forms.Form, exc: FieldErrors) -> None:
-    for name, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
 
 
 def _detail_url(episode: Episode) -> str:
@@ -246,7 +241,7 @@ def _act(request: HttpRequest, pk: int, action: str, perform: Callable[[Episode,
             if action == "order" and "override_reason" in exc.fields and "override_reason" not in form.fields:
                 form = _bound_form(action, request, episode, show_override=True)
                 form.is_valid()
-            _apply_errors(form, exc)
+            apply_field_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -17,19 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiedu.core import audit
 from jiedu.core.errors import FieldErrors
 from jiedu.core.exports import csv_response
+from jiedu.core.forms import apply_field_errors
 from jiedu.patients import selectors, services
 from jiedu.patients.forms import PersonRegisterForm, PersonUpdateForm
 from jiedu.patients.models import Person
 from jiedu.policy import Action, can
 from jiedu.policy.views import guard
 
-
-def _apply_errors(form, exc: FieldErrors) -> None:  # noqa: ANN001
-    field_map = {"household_region_code": "household_region"}
-    for name, msgs in exc.fields.items():
-        target = field_map.get(name, name)
-        for msg in msgs:
-            form.add_error(target if target in form.fields else None, msg)
+#: Service field names that the forms call otherwise.
+FIELD_MAP = {"household_region_code": "household_region"}
 
 
 def _photo(request: HttpRequest, name: str = "photo") -> services.PhotoUpload | None:
@@ -88,7 +84,7 @@ def person_register(request: HttpRequest) -> HttpResponse:
                 photo=_photo(request),
             )
         except FieldErrors as exc:
-            _apply_errors(form, exc)
+            apply_field_errors(form, exc, FIELD_MAP)
         else:
             if result.created:
                 messages.success(request, _("%(name)s is registered.") % {"name": result.person.name})
@@ -164,7 +160,7 @@ def person_update(request: HttpRequest, pk: int) -> HttpResponse:
                 household_region_code=data["household_region"],
             )
         except FieldErrors as exc:
-            _apply_errors(form, exc)
+            apply_field_errors(form, exc, FIELD_MAP)
         else:
             messages.success(request, _("Saved."))
             return HttpResponseRedirect(reverse("patients:detail", args=[person.pk]))

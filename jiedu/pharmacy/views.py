@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -14,18 +13,12 @@ from django.views.decorators.http import require_http_methods
 
 from jiedu.core import clock
 from jiedu.core.errors import FieldErrors
+from jiedu.core.forms import apply_field_errors
 from jiedu.pharmacy import selectors, services
 from jiedu.pharmacy.forms import DayCloseForm, DayCloseStoreForm, ReceiveForm, TransferForm, WasteForm
 from jiedu.pharmacy.models import DayClose
 from jiedu.policy import Action, can
 from jiedu.policy.views import guard
-
-
-def _apply_errors(form: forms.Form, exc: FieldErrors, field_map: dict[str, str] | None = None) -> None:
-    for name, msgs in exc.fields.items():
-        target = (field_map or {}).get(name, name)
-        for msg in msgs:
-            form.add_error(target if target in form.fields else None, msg)
 
 
 def _form_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -71,7 +64,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                 quality=data["quality"],
             )
         except FieldErrors as exc:
-            _apply_errors(form, exc)
+            apply_field_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -103,7 +96,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
                 quantity=data["quantity"],
             )
         except FieldErrors as exc:
-            _apply_errors(form, exc, {"store": "source"})
+            apply_field_errors(form, exc, {"store": "source"})
         except services.InsufficientStock as exc:
             form.add_error("quantity", exc.message)
         else:
@@ -138,7 +131,7 @@ def waste(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
             )
         except FieldErrors as exc:
-            _apply_errors(form, exc)
+            apply_field_errors(form, exc)
         except services.InsufficientStock as exc:
             form.add_error("quantity", exc.message)
         else:
@@ -184,7 +177,7 @@ def dayclose(request: HttpRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except FieldErrors as exc:
-            _apply_errors(form, exc)
+            apply_field_errors(form, exc)
         else:
             if close.has_variance:
                 messages.warning(
