@@ -642,7 +642,7 @@ def dosing_episode(person: Person, site: Organisation, day: dt.date) -> Episode 
     return None
 
 
-def _already_message(dose_day: DoseDay) -> str:
+def already_dosed_message(dose_day: DoseDay) -> str:
     at = timezone.localtime(dose_day.first_at, clock.SHANGHAI)
     return _("Already dosed today at %(time)s at %(site)s.") % {
         "time": at.strftime("%H:%M"),
@@ -716,7 +716,7 @@ def dose_administer(
         if refusal_reason is not None:
             existing = DoseDay.objects.select_related("site").filter(person=person, day=day).first()
             if existing is not None:
-                return DoseOutcome("already_dosed", _already_message(existing), dose_day=existing)
+                return DoseOutcome("already_dosed", already_dosed_message(existing), dose_day=existing)
             refusal = _refuse(
                 actor=actor, person=person, episode=episode, site=site, day=day, reason=refusal_reason
             )
@@ -746,7 +746,7 @@ def dose_administer(
                     replay = DosePart.objects.filter(idempotency_key=idempotency_key).first()
                     if replay is not None:
                         return DoseOutcome("replayed", _("Dose recorded."), part=replay, dose_day=dose_day)
-                return DoseOutcome("already_dosed", _already_message(dose_day), dose_day=dose_day)
+                return DoseOutcome("already_dosed", already_dosed_message(dose_day), dose_day=dose_day)
             part_no = given + 1
         mg = rules.split(dose_day.ordered_mg, dose_day.parts_planned)[part_no - 1]
         # Everything not needing the stock lock goes first: the balance row stays locked only to the commit.

@@ -161,10 +161,7 @@ def _card(episode: Episode, *, site: Organisation, day: dt.date) -> Card:
     ordered_mg = dose_day.ordered_mg if dose_day else (order.dose_mg if order else None)
     planned = dose_day.parts_planned if dose_day else (order.split_parts if order else 1)
     if dose_day is not None and len(parts) >= planned:
-        card.already = _("Already dosed today at %(time)s at %(site)s.") % {
-            "time": _local_time(dose_day.first_at),
-            "site": dose_day.site.name,
-        }
+        card.already = services.already_dosed_message(dose_day)
     elif ordered_mg is not None:
         card.next_part = len(parts) + 1
         card.next_mg = rules.split(ordered_mg, planned)[len(parts)]
