@@ -481,9 +481,16 @@ def dose_administer(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=64),
 ) -> Status:
     site = _own_site(request, payload.site_id)
-    person = _window_person(request.auth, site, payload.person_id)
+    subject = services.dosing_subject(payload.person_id, site, clock.local_today())
+    if subject is None or subject.episode is None:
+        # Not dosable here: still a person this window may see (to record the refusal), or not found.
+        _window_person(request.auth, site, payload.person_id)
     outcome = services.dose_administer(
-        actor=request.auth, person=person, site=site, idempotency_key=idempotency_key or None
+        actor=request.auth,
+        person=subject.person,
+        site=site,
+        idempotency_key=idempotency_key or None,
+        subject=subject,
     )
     if outcome.status == "dosed":
         return Status(201, _dose_out(outcome))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from jiedu.mmt.models import (
     TransferStatus,
 )
 from jiedu.patients.models import Affiliation, Person
-from jiedu.pharmacy.services import InsufficientStock, dosing_store, stock_draw_for_dose
+from jiedu.pharmacy.services import stock_draw_for_dose
 from jiedu.policy.scope import organisations_in_scope
 from jiedu.registry.models import Organisation, OrganisationType
 from jiedu.reports.models import ReportKind
@@ -624,22 +624,57 @@ class DoseOutcome:
     flags: list[str] = field(default_factory=list)
 
 
-def dosing_episode(person: Person, site: Organisation, day: dt.date) -> Episode | None:
-    """The person's active episode if ``site`` may dose it today: the home clinic, one of its dosing points, or
-    a clinic (or its dosing point) holding a guest grant that covers ``day``."""
-    episode = (
-        Episode.objects.select_related("clinic").filter(person=person, status=EpisodeStatus.ACTIVE).first()
+@dataclass(frozen=True)
+class DosingSubject:
+    """Who stands at the window today: the person, the active episode ``site`` may dose (None if it may not)
+    and the order in force (None if there is none)."""
+
+    person: Person
+    day: dt.date
+    episode: Episode | None
+    order: DoseOrder | None
+
+
+def dosing_subject(person_id: int, site: Organisation, day: dt.date) -> DosingSubject | None:
+    """One query for the usual case (an active episode with an order in force); ``None`` if no such person.
+
+    The site may dose the episode if it is the home clinic, one of its dosing points, or a clinic (or its dosing
+    point) holding a guest grant that covers ``day``.
+    """
+    order = (
+        orders_applicable_on(day)
+        .select_related("episode__person", "episode__clinic")
+        .filter(episode__person_id=person_id, episode__status=EpisodeStatus.ACTIVE)
+        .first()
     )
-    if episode is None:
-        return None
-    clinic_of_site = site.parent_clinic_id or site.pk
-    if clinic_of_site == episode.clinic_id:
-        return episode
-    if GuestGrant.objects.filter(
-        episode=episode, host_clinic_id=clinic_of_site, start_on__lte=day, end_on__gte=day
-    ).exists():
-        return episode
-    return None
+    if order is not None:
+        episode: Episode | None = order.episode
+        person = order.episode.person
+    else:
+        episode = (
+            Episode.objects.select_related("person", "clinic")
+            .filter(person_id=person_id, status=EpisodeStatus.ACTIVE)
+            .first()
+        )
+        found = episode.person if episode is not None else Person.objects.filter(pk=person_id).first()
+        if found is None:
+            return None
+        person = found
+    if episode is not None:
+        clinic_of_site = site.parent_clinic_id or site.pk
+        if clinic_of_site != episode.clinic_id and not (
+            GuestGrant.objects.filter(
+                episode=episode, host_clinic_id=clinic_of_site, start_on__lte=day, end_on__gte=day
+            ).exists()
+        ):
+            episode = order = None
+    return DosingSubject(person=person, day=day, episode=episode, order=order)
+
+
+def dosing_episode(person: Person, site: Organisation, day: dt.date) -> Episode | None:
+    """The person's active episode if ``site`` may dose it on ``day``."""
+    subject = dosing_subject(person.pk, site, day)
+    return subject.episode if subject is not None else None
 
 
 def already_dosed_message(dose_day: DoseDay) -> str:
@@ -686,48 +721,90 @@ def dose_refuse(
         )
 
 
+def _claim_dose_day(**values: Any) -> int | None:
+    """Insert the person's dose day unless one exists (``ON CONFLICT DO NOTHING``): its id, or ``None`` if the
+    day was already claimed. Waits for a concurrent claim to commit or roll back; needs no savepoint."""
+    meta = DoseDay._meta
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and column names come from the model; every value is a bound parameter.
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608
+            "ON CONFLICT (person_id, day) DO NOTHING RETURNING id",
+            params,
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _replay(idempotency_key: str | None, person: Person) -> DoseOutcome | None:
+    if not idempotency_key:
+        return None
+    replay = DosePart.objects.select_related("dose_day__site").filter(idempotency_key=idempotency_key).first()
+    if replay is None:
+        return None
+    if replay.dose_day.person_id != person.pk:
+        raise FieldErrors({"idempotency_key": [_("This idempotency key was used for another dose.")]})
+    return DoseOutcome("replayed", _("Dose recorded."), part=replay, dose_day=replay.dose_day)
+
+
 def dose_administer(
-    *, actor: Any, person: Person, site: Organisation, idempotency_key: str | None = None
+    *,
+    actor: Any,
+    person: Person,
+    site: Organisation,
+    idempotency_key: str | None = None,
+    subject: DosingSubject | None = None,
 ) -> DoseOutcome:
     """Give today's dose (or the next part of a split dose) at ``site``, drawing the stock in the same
     transaction. Exactly one dose day per person per local day across all sites; a retry with the same
-    idempotency key returns the dose it made."""
-    if idempotency_key:
-        replay = (
-            DosePart.objects.select_related("dose_day__site").filter(idempotency_key=idempotency_key).first()
-        )
-        if replay is not None:
-            if replay.dose_day.person_id != person.pk:
-                raise FieldErrors({"idempotency_key": [_("This idempotency key was used for another dose.")]})
-            return DoseOutcome("replayed", _("Dose recorded."), part=replay, dose_day=replay.dose_day)
-    day = clock.local_today()
-    with transaction.atomic(durable=True):
-        episode = dosing_episode(person, site, day)
-        refusal_reason = None
-        if episode is None:
-            refusal_reason = RefusalReason.NOT_ENROLLED_HERE
-        elif episode.needs_review:
-            refusal_reason = RefusalReason.NEEDS_REVIEW
-        elif episode.needs_induction:
-            refusal_reason = RefusalReason.NEEDS_INDUCTION
-        order = order_in_force(episode, day) if episode is not None and refusal_reason is None else None
-        if refusal_reason is None and order is None:
-            refusal_reason = RefusalReason.NO_VALID_ORDER
-        if refusal_reason is not None:
-            existing = DoseDay.objects.select_related("site").filter(person=person, day=day).first()
-            if existing is not None:
-                return DoseOutcome("already_dosed", already_dosed_message(existing), dose_day=existing)
-            refusal = _refuse(
-                actor=actor, person=person, episode=episode, site=site, day=day, reason=refusal_reason
+    idempotency key returns the dose it made. ``subject`` is the caller's own ``dosing_subject`` lookup for
+    today, if it already made one (the window does, to check scope)."""
+    if subject is None or subject.day != clock.local_today():
+        subject = dosing_subject(person.pk, site, clock.local_today())
+    if subject is None or subject.person.pk != person.pk:
+        raise ValueError("The dosing subject is not this person.")
+    day, episode, order = subject.day, subject.episode, subject.order
+    try:
+        with transaction.atomic(durable=True):
+            refusal_reason = None
+            if episode is None:
+                refusal_reason = RefusalReason.NOT_ENROLLED_HERE
+            elif episode.needs_review:
+                refusal_reason = RefusalReason.NEEDS_REVIEW
+            elif episode.needs_induction:
+                refusal_reason = RefusalReason.NEEDS_INDUCTION
+            elif order is None:
+                refusal_reason = RefusalReason.NO_VALID_ORDER
+            if refusal_reason is not None:
+                existing = DoseDay.objects.select_related("site").filter(person=person, day=day).first()
+                if existing is not None:
+                    replayed = _replay(idempotency_key, person)
+                    if replayed is not None:
+                        return replayed
+                    return DoseOutcome("already_dosed", already_dosed_message(existing), dose_day=existing)
+                refusal = _refuse(
+                    actor=actor, person=person, episode=episode, site=site, day=day, reason=refusal_reason
+                )
+                return DoseOutcome("refused", RefusalReason(refusal_reason).label, refusal=refusal)
+            assert episode is not None and order is not None
+            first_at = clock.now()
+            dose_day_id = _claim_dose_day(
+                person=person.pk,
+                day=day,
+                episode=episode.pk,
+                order=order.pk,
+                site=site.pk,
+                ordered_mg=order.dose_mg,
+                parts_planned=order.split_parts,
+                first_at=first_at,
             )
-            return DoseOutcome("refused", RefusalReason(refusal_reason).label, refusal=refusal)
-
-        store = dosing_store(site.pk)
-        if store is None:
-            raise InsufficientStock(_("%(site)s has no dosing store set up.") % {"site": site.name})
-        try:
-            with transaction.atomic():
-                dose_day = DoseDay.objects.create(
+            if dose_day_id is not None:
+                dose_day = DoseDay(
+                    pk=dose_day_id,
                     person=person,
                     day=day,
                     episode=episode,
@@ -735,47 +812,54 @@ def dose_administer(
                     site=site,
                     ordered_mg=order.dose_mg,
                     parts_planned=order.split_parts,
-                    first_at=clock.now(),
+                    first_at=first_at,
                 )
-            part_no = 1
-        except IntegrityError:
-            dose_day = DoseDay.objects.select_for_update().select_related("site").get(person=person, day=day)
-            given = dose_day.parts.count()
-            if given >= dose_day.parts_planned:
-                if idempotency_key:
-                    replay = DosePart.objects.filter(idempotency_key=idempotency_key).first()
-                    if replay is not None:
-                        return DoseOutcome("replayed", _("Dose recorded."), part=replay, dose_day=dose_day)
-                return DoseOutcome("already_dosed", already_dosed_message(dose_day), dose_day=dose_day)
-            part_no = given + 1
-        mg = rules.split(dose_day.ordered_mg, dose_day.parts_planned)[part_no - 1]
-        # Everything not needing the stock lock goes first: the balance row stays locked only to the commit.
-        Episode.objects.filter(pk=episode.pk).update(last_dose_on=day, dropout_since=None)
-        entry = stock_draw_for_dose(
-            actor=actor,
-            store=store,
-            drug_code=METHADONE,
-            dose_mg=mg,
-            today=day,
-            detail={"person": person.pk, "day": str(day), "part": part_no},
-        )
-        part = DosePart.objects.create(
-            dose_day=dose_day,
-            part_no=part_no,
-            mg=mg,
-            volume_ml=-entry.quantity,
-            at=entry.at,
-            site=site,
-            given_by=actor,
-            ledger_entry=entry,
-            idempotency_key=idempotency_key or None,
-        )
-        audit.record(
-            "mmt.dose.administer",
-            actor=actor,
-            obj=part,
-            detail={"person": person.pk, "mg": str(mg), "ml": str(part.volume_ml), "part": part_no},
-        )
+                part_no = 1
+            else:
+                dose_day = (
+                    DoseDay.objects.select_for_update().select_related("site").get(person=person, day=day)
+                )
+                replayed = _replay(idempotency_key, person)
+                if replayed is not None:
+                    return replayed
+                given = dose_day.parts.count()
+                if given >= dose_day.parts_planned:
+                    return DoseOutcome("already_dosed", already_dosed_message(dose_day), dose_day=dose_day)
+                part_no = given + 1
+            mg = rules.split(dose_day.ordered_mg, dose_day.parts_planned)[part_no - 1]
+            # Everything not needing the stock lock goes first: the balance row stays locked only to the commit.
+            Episode.objects.filter(pk=episode.pk).update(last_dose_on=day, dropout_since=None)
+            entry = stock_draw_for_dose(
+                actor=actor,
+                site=site,
+                drug_code=METHADONE,
+                dose_mg=mg,
+                today=day,
+                detail={"person": person.pk, "day": str(day), "part": part_no},
+            )
+            part = DosePart.objects.create(
+                dose_day=dose_day,
+                part_no=part_no,
+                mg=mg,
+                volume_ml=-entry.quantity,
+                at=entry.at,
+                site=site,
+                given_by=actor,
+                ledger_entry=entry,
+                idempotency_key=idempotency_key or None,
+            )
+            audit.record(
+                "mmt.dose.administer",
+                actor=actor,
+                obj=part,
+                detail={"person": person.pk, "mg": str(mg), "ml": str(part.volume_ml), "part": part_no},
+            )
+    except IntegrityError:
+        # The key was used on another day or for another person: rolled back, and said so.
+        replayed = _replay(idempotency_key, person)
+        if replayed is not None:
+            return replayed
+        raise
     if part_no < dose_day.parts_planned:
         message = _("Part %(n)d of %(total)d given: %(mg)s mg (%(ml)s mL).") % {
             "n": part_no,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -29,6 +29,9 @@ from jiedu.pharmacy.models import (
 )
 
 ML = Decimal("0.01")
+
+if TYPE_CHECKING:
+    from jiedu.registry.models import Organisation
 
 
 class InsufficientStock(DomainError):
@@ -318,9 +321,16 @@ def volume_for(dose_mg: Decimal, batch: Batch) -> Decimal:
 
 
 def stock_draw_for_dose(
-    *, actor: Any, store: Store, drug_code: str, dose_mg: Decimal, today: dt.date, detail: dict | None = None
+    *,
+    actor: Any,
+    site: Organisation,
+    drug_code: str,
+    dose_mg: Decimal,
+    today: dt.date,
+    detail: dict | None = None,
 ) -> LedgerEntry:
-    """Draw one dose from the earliest-expiring unexpired batch that holds enough. Caller owns the transaction.
+    """Draw one dose from the site's dosing store, from the earliest-expiring unexpired batch that holds enough.
+    Caller owns the transaction.
 
     ``SELECT … FOR UPDATE`` re-checks the quantity after waiting for a concurrent draw, so two windows never
     take the same last millilitres.
@@ -328,10 +338,19 @@ def stock_draw_for_dose(
     candidates = (
         StockBalance.objects.select_for_update(of=("self",))
         .select_related("batch", "batch__drug", "store")
-        .filter(store=store, batch__drug__code=drug_code, batch__expiry__gte=today, quantity__gt=0)
+        .filter(
+            store__organisation=site,
+            store__dispenses_doses=True,
+            store__is_active=True,
+            batch__drug__code=drug_code,
+            batch__expiry__gte=today,
+            quantity__gt=0,
+        )
         .order_by("batch__expiry", "batch_id")
     )
+    store = None
     for balance in candidates:
+        store = balance.store
         volume = volume_for(dose_mg, balance.batch)
         if balance.quantity >= volume:
             return _post(
@@ -341,6 +360,9 @@ def stock_draw_for_dose(
                 actor=actor,
                 detail={"dose_mg": str(dose_mg), **(detail or {})},
             )
+    store = store or dosing_store(site.pk)
+    if store is None:
+        raise InsufficientStock(_("%(site)s has no dosing store set up.") % {"site": site.name})
     raise InsufficientStock(
         _("Not enough methadone in %(store)s for %(mg)s mg; receive or transfer stock first.")
         % {"store": store.name, "mg": dose_mg}
