@@ -164,7 +164,7 @@ def api_token_authenticate(secret: str) -> User | None:
     if not secret.startswith("jd_"):
         return None
     token = (
-        ApiToken.objects.select_related("user", "user__organisation__region")
+        ApiToken.objects.select_related("user__organisation")
         .filter(key_hash=_hash_secret(secret), revoked_at__isnull=True, expires_at__gt=clock.now())
         .first()
     )

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 
-from jiedu.core import clock, context
+from jiedu.core import clock, context, rows
 from jiedu.core.models import AuditEntry, AuditHead, Outcome
 
 GENESIS = "0" * 64
@@ -123,8 +123,8 @@ def record(
         prev_hash=head.hash,
     )
     entry.hash = entry_hash(entry)
-    entry.save(force_insert=True)
-    AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    rows.insert(entry)
+    rows.update(AuditHead, 1, seq=entry.seq, hash=entry.hash)
     return entry
 
 
@@ -133,9 +133,9 @@ class ChainHeadMissing(RuntimeError):
 
 
 def _locked_head() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is not None:
-        return head
+    values = rows.locked_values(AuditHead, 1, "seq", "hash")
+    if values is not None:
+        return AuditHead(pk=1, **values)
     if AuditEntry.objects.exists():
         # Someone removed the head of a non-empty chain: refuse to write rather than start a second chain.
         raise ChainHeadMissing(

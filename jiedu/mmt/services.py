@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from jiedu.core import audit, clock
+from jiedu.core import audit, clock, rows
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.core.selectors import add_working_days, rule_value
 from jiedu.mmt import rules
@@ -643,7 +643,7 @@ def dosing_subject(person_id: int, site: Organisation, day: dt.date) -> DosingSu
     """
     order = (
         orders_applicable_on(day)
-        .select_related("episode__person", "episode__clinic")
+        .select_related("episode__person")
         .filter(episode__person_id=person_id, episode__status=EpisodeStatus.ACTIVE)
         .first()
     )
@@ -721,25 +721,6 @@ def dose_refuse(
         )
 
 
-def _claim_dose_day(**values: Any) -> int | None:
-    """Insert the person's dose day unless one exists (``ON CONFLICT DO NOTHING``): its id, or ``None`` if the
-    day was already claimed. Waits for a concurrent claim to commit or roll back; needs no savepoint."""
-    meta = DoseDay._meta
-    fields = [meta.get_field(name) for name in values]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Table and column names come from the model; every value is a bound parameter.
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608
-            "ON CONFLICT (person_id, day) DO NOTHING RETURNING id",
-            params,
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def _replay(idempotency_key: str | None, person: Person) -> DoseOutcome | None:
     if not idempotency_key:
         return None
@@ -791,29 +772,17 @@ def dose_administer(
                 )
                 return DoseOutcome("refused", RefusalReason(refusal_reason).label, refusal=refusal)
             assert episode is not None and order is not None
-            first_at = clock.now()
-            dose_day_id = _claim_dose_day(
-                person=person.pk,
+            dose_day = DoseDay(
+                person=person,
                 day=day,
-                episode=episode.pk,
-                order=order.pk,
-                site=site.pk,
+                episode=episode,
+                order=order,
+                site=site,
                 ordered_mg=order.dose_mg,
                 parts_planned=order.split_parts,
-                first_at=first_at,
+                first_at=clock.now(),
             )
-            if dose_day_id is not None:
-                dose_day = DoseDay(
-                    pk=dose_day_id,
-                    person=person,
-                    day=day,
-                    episode=episode,
-                    order=order,
-                    site=site,
-                    ordered_mg=order.dose_mg,
-                    parts_planned=order.split_parts,
-                    first_at=first_at,
-                )
+            if rows.insert(dose_day, unless_conflict_on=("person", "day")) is not None:
                 part_no = 1
             else:
                 dose_day = (
@@ -828,7 +797,7 @@ def dose_administer(
                 part_no = given + 1
             mg = rules.split(dose_day.ordered_mg, dose_day.parts_planned)[part_no - 1]
             # Everything not needing the stock lock goes first: the balance row stays locked only to the commit.
-            Episode.objects.filter(pk=episode.pk).update(last_dose_on=day, dropout_since=None)
+            rows.update(Episode, episode.pk, last_dose_on=day, dropout_since=None)
             entry = stock_draw_for_dose(
                 actor=actor,
                 site=site,
@@ -837,7 +806,7 @@ def dose_administer(
                 today=day,
                 detail={"person": person.pk, "day": str(day), "part": part_no},
             )
-            part = DosePart.objects.create(
+            part = DosePart(
                 dose_day=dose_day,
                 part_no=part_no,
                 mg=mg,
@@ -848,6 +817,7 @@ def dose_administer(
                 ledger_entry=entry,
                 idempotency_key=idempotency_key or None,
             )
+            rows.insert(part)
             audit.record(
                 "mmt.dose.administer",
                 actor=actor,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from jiedu.core import audit, chain, clock
+from jiedu.core import audit, chain, clock, rows
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.pharmacy.models import (
     Batch,
@@ -117,10 +117,8 @@ def _post(
         prev_hash=balance.last_hash,
     )
     entry.hash = entry_hash(entry)
-    entry.save(force_insert=True)
-    StockBalance.objects.filter(pk=balance.pk).update(
-        quantity=new_quantity, seq=entry.seq, last_hash=entry.hash
-    )
+    rows.insert(entry)
+    rows.update(StockBalance, balance.pk, quantity=new_quantity, seq=entry.seq, last_hash=entry.hash)
     balance.quantity, balance.seq, balance.last_hash = new_quantity, entry.seq, entry.hash
     return entry
 
@@ -337,7 +335,7 @@ def stock_draw_for_dose(
     """
     candidates = (
         StockBalance.objects.select_for_update(of=("self",))
-        .select_related("batch", "batch__drug", "store")
+        .select_related("batch")
         .filter(
             store__organisation=site,
             store__dispenses_doses=True,
@@ -348,9 +346,9 @@ def stock_draw_for_dose(
         )
         .order_by("batch__expiry", "batch_id")
     )
-    store = None
+    store_id = None
     for balance in candidates:
-        store = balance.store
+        store_id = balance.store_id
         volume = volume_for(dose_mg, balance.batch)
         if balance.quantity >= volume:
             return _post(
@@ -360,7 +358,7 @@ def stock_draw_for_dose(
                 actor=actor,
                 detail={"dose_mg": str(dose_mg), **(detail or {})},
             )
-    store = store or dosing_store(site.pk)
+    store = Store.objects.get(pk=store_id) if store_id else dosing_store(site.pk)
     if store is None:
         raise InsufficientStock(_("%(site)s has no dosing store set up.") % {"site": site.name})
     raise InsufficientStock(
