@@ -21,6 +21,7 @@ from jiedu.mmt.models import (
     Episode,
     EpisodeEvent,
     EpisodeStatus,
+    EventKind,
     Transfer,
     TransferStatus,
 )
@@ -202,6 +203,7 @@ def record_reports(*, user: Any, person: Person) -> QuerySet[Report]:
 DOSED = "dosed"
 REFUSED = "refused"
 MISSED = "missed"
+SUSPENDED = "suspended"  # in treatment, suspended: not a missed day
 BEFORE = "before"  # before the first treatment day shown
 AFTER = "after"  # after the treatment ended
 NONE = ""  # between episodes, or in the future
@@ -217,9 +219,9 @@ def attendance(
     *, episodes: Sequence[Episode], start: dt.date, end: dt.date, today: dt.date
 ) -> dict[dt.date, AttendanceDay]:
     """Each day from ``start`` to ``end``: dosed (with the mg swallowed), refused, missed (in treatment with
-    neither), before the first treatment day, after the last one, or nothing (between episodes, today when not
-    yet dosed, the future).
-    One query: the dose days and refusals of the episodes, as a union."""
+    neither), suspended (from a suspension to its resumption), before the first treatment day, after the last
+    one, or nothing (between episodes, today when not yet dosed, the future).
+    Two queries: the dose days and refusals of the episodes as a union, and their suspensions."""
     ids = [e.pk for e in episodes]
     given = (
         DosePart.objects.filter(dose_day=OuterRef("pk"))
@@ -242,6 +244,18 @@ def attendance(
     for day, kind, mg in doses.union(refusals, all=True) if ids else []:
         if kind == DOSED or day not in found:  # a dose given after a refusal the same day counts as dosed
             found[day] = AttendanceDay(DOSED, mg) if kind == DOSED else AttendanceDay(REFUSED)
+    suspended: list[tuple[dt.date, dt.date]] = []
+    since: dict[int, dt.date] = {}
+    events = EpisodeEvent.objects.filter(
+        episode_id__in=ids, kind__in=[EventKind.SUSPENDED, EventKind.RESUMED]
+    ).order_by("episode_id", "on", "pk")
+    for episode_id, kind, on in events.values_list("episode_id", "kind", "on") if ids else []:
+        if kind == EventKind.SUSPENDED:
+            since.setdefault(episode_id, on)
+        elif episode_id in since:
+            suspended.append((since.pop(episode_id), on - dt.timedelta(days=1)))
+    ends = {e.pk: e.ended_on or today for e in episodes}
+    suspended += [(on, ends[episode_id]) for episode_id, on in since.items()]
     periods = [(e.started_on, e.ended_on or today) for e in episodes if e.started_on is not None]
     first = min((s for s, _ in periods), default=None)
     last_end = max((e for _, e in periods), default=None)
@@ -252,6 +266,8 @@ def attendance(
             result[day] = found[day]
         elif day >= today:  # today is not missed yet
             result[day] = AttendanceDay(NONE)
+        elif any(s <= day <= e for s, e in suspended):
+            result[day] = AttendanceDay(SUSPENDED)
         elif any(s <= day <= e for s, e in periods):
             result[day] = AttendanceDay(MISSED)
         elif first is not None and day < first:

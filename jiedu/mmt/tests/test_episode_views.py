@@ -279,7 +279,7 @@ def attended(world, stock, monkeypatch):
 
 def test_attendance_across_a_month_boundary(attended, django_assert_num_queries):
     _person, episode = attended
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         days = records.attendance(
             episodes=[episode],
             start=dt.date(2026, 10, 27),
@@ -299,6 +299,34 @@ def test_attendance_across_a_month_boundary(attended, django_assert_num_queries)
         dt.date(2026, 11, 5): AttendanceDay("after"),
         dt.date(2026, 11, 6): AttendanceDay(""),
         dt.date(2026, 11, 7): AttendanceDay(""),
+    }
+
+
+def test_suspended_days_are_not_missed_days(world, stock, monkeypatch):
+    person = register(world)
+    episode = enrol(world, person, start_on=dt.date(2026, 10, 29))
+    freeze(monkeypatch, dt.date(2026, 10, 29))
+    services.dose_administer(actor=world.nurse_a, person=person, site=world.clinic_a)
+    freeze(monkeypatch, dt.date(2026, 10, 30))
+    services.episode_suspend(actor=world.doctor_a, episode=episode, reason="住院治疗")
+    freeze(monkeypatch, dt.date(2026, 11, 2))
+    services.episode_resume(actor=world.doctor_a, episode=episode)
+    freeze(monkeypatch, dt.date(2026, 11, 4))
+    services.episode_suspend(actor=world.doctor_a, episode=episode, reason="外出务工")
+    episode.refresh_from_db()
+    days = records.attendance(
+        episodes=[episode], start=dt.date(2026, 10, 29), end=dt.date(2026, 11, 6), today=dt.date(2026, 11, 6)
+    )
+    assert {d.isoformat(): a.status for d, a in days.items()} == {
+        "2026-10-29": "dosed",
+        "2026-10-30": "suspended",
+        "2026-10-31": "suspended",
+        "2026-11-01": "suspended",
+        "2026-11-02": "missed",  # resumed: a doctor reviews before the next dose
+        "2026-11-03": "missed",
+        "2026-11-04": "suspended",  # suspended again and not resumed
+        "2026-11-05": "suspended",
+        "2026-11-06": "",
     }
 
 
