@@ -10,7 +10,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from jiedu.mmt.models import DoseDay, Episode, EpisodeStatus, GuestGrant
 from jiedu.mmt.services import orders_applicable_on
 from jiedu.patients import identity
-from jiedu.patients.selectors import person_search
+from jiedu.patients.models import Person
+from jiedu.patients.selectors import search_among
 from jiedu.policy.scope import persons_in_scope
 from jiedu.registry.models import Organisation
 
@@ -38,10 +39,12 @@ def window_lookup(*, user: Any, site: Organisation, query: str, day: dt.date) ->
     dosable = dosable_episodes(site=site, day=day).select_related("person", "clinic")
     if q.isdigit() and len(q) == 13:
         return list(dosable.filter(card_number=q))
+    # Guests granted to this site are found like its own patients; nobody else is.
+    candidates = Person.objects.filter(pk__in=dosable_episodes(site=site, day=day).values("person_id"))
     if identity.looks_like_id_number(q):
-        people = [p.pk for p in person_search(user=user, query=q)]
+        people = [p.pk for p in search_among(candidates, query=q)]
         return list(dosable.filter(person_id__in=people))
-    people = [p.pk for p in person_search(user=user, query=q, limit=200)]
+    people = [p.pk for p in search_among(candidates, query=q, limit=200)]
     return list(dosable.filter(person_id__in=people).order_by("person__name_pinyin")[:20])
 
 

@@ -33,10 +33,15 @@ def search_kind(query: str) -> str:
 
 
 def person_search(*, user: Any, query: str, limit: int | None = None) -> list[Person]:
-    """Find by identity number (exact, via the keyed hash), pinyin (initials or full syllables) or name."""
+    """Find by identity number (exact, via the keyed hash), pinyin (initials or full syllables) or name, among
+    the people the user may see."""
+    return search_among(person_queryset(user=user), query=query, limit=limit)
+
+
+def search_among(qs: QuerySet[Person], *, query: str, limit: int | None = None) -> list[Person]:
+    """The same search within ``qs`` (e.g. the people a dosing window may dose today, guests included)."""
     limit = limit or settings.JIEDU_SEARCH_LIMIT
     q = query.strip()
-    qs = person_queryset(user=user)
     if not q:
         return list(qs.order_by("-created_at", "-pk")[:limit])
     kind = search_kind(q)
@@ -58,4 +63,4 @@ def masked_query(query: str) -> str:
     )
 
 
-__all__ = ["person_get", "person_queryset", "person_search", "masked_query", "names"]
+__all__ = ["person_get", "person_queryset", "person_search", "search_among", "masked_query", "names"]

@@ -204,6 +204,28 @@ def test_a_nurse_at_clinic_a_cannot_find_see_or_dose_clinic_bs_patient(world, st
     assert banner(dose(client, person_b)) == "林八妹 · Dosed: 30.0 mg (30.00 mL)."
 
 
+def test_a_guest_is_found_at_the_host_window_like_its_own_patients(world, zsf, as_user):
+    services.guest_grant(
+        actor=world.doctor_a,
+        episode=zsf,
+        host_clinic=world.clinic_b,
+        start_on=DAY,
+        end_on=DAY + dt.timedelta(days=3),
+        reason="出差",
+    )
+    other = enrol(world, register(world, seq=38, name="张三"))  # clinic A's, not granted to B
+    client = as_user(world.nurse_b)
+    for q in (zsf.card_number, "zsf", "张三丰", make_id_number(birth=dt.date(1979, 3, 8), seq=37)):
+        html = lookup(client, q).content.decode()
+        assert "张三丰" in html, q
+        assert other.card_number not in html
+    html = lookup(client, "zs").content.decode()  # 张三 matches too, but only at clinic A
+    assert "张三丰" in html and other.card_number not in html
+    assert text(lookup(client, other.card_number).content) == (
+        f"No one this site may dose today matches “{other.card_number}”."
+    )
+
+
 def _enrol_at_b(world, person):
     world.users["doctor_b"] = doctor_b(world)
     return enrol(world, person, doctor="doctor_b")
