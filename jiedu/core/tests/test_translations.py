@@ -108,6 +108,14 @@ def test_gettext_and_plurals_read_the_chinese_catalogue() -> None:
         assert translation.gettext("Sign in") == "Sign in"
 
 
+def test_one_english_word_with_two_meanings_has_two_chinese_words() -> None:
+    with translation.override("zh-hans"):
+        assert translation.pgettext("amount", "Dose") == "剂量"
+        assert translation.pgettext("give the dose", "Dose") == "给药"
+        assert translation.pgettext("decline to dose", "Refuse") == "拒绝给药"
+        assert translation.pgettext("enrolment", "Refuse") == "拒绝入组"
+
+
 @pytest.mark.django_db
 def test_login_page_is_chinese_by_default(client) -> None:  # noqa: ANN001
     response = client.get(LOGIN)
