@@ -12,7 +12,7 @@ from ninja import Router
 from jiedu.api.auth import requires
 from jiedu.api.schemas import ErrorOut
 from jiedu.api.schemas_mmt import AcknowledgedOut, InboxItemOut
-from jiedu.core import audit, clock, crypto
+from jiedu.core import audit, clock
 from jiedu.policy import Action
 from jiedu.reports import selectors, services
 
@@ -42,7 +42,8 @@ def inbox(request: HttpRequest, overdue: bool = False) -> list[dict]:
             "delivery_id": d.pk,
             "kind": d.report.kind,
             "subject_name": d.report.subject_name,
-            "id_number": crypto.decrypt(d.report.subject_id_encrypted),
+            "id_number": d.report.subject_id_number(),
+            "summary": d.report.summary,
             "source_id": d.report.source_id,
             "source_name": d.report.source.name,
             "event_on": d.report.event_on,

@@ -357,8 +357,11 @@ class DayCloseOut(Schema):
 class InboxItemOut(Schema):
     delivery_id: int
     kind: str
-    subject_name: str
-    id_number: str = Field(..., description="The full identity number: recipients need it to act")
+    subject_name: str = Field(..., description="Empty for a report not about a person")
+    id_number: str = Field(
+        ..., description="The full identity number: recipients need it to act (empty if not about a person)"
+    )
+    summary: str = Field(..., description="What happened, for a report not about a person (a loss of stock)")
     source_id: int
     source_name: str
     event_on: dt.date

@@ -10,13 +10,21 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from jiedu.core import crypto
 
 
 class ReportKind(models.TextChoices):
     ENROLMENT = "enrolment", _("MMT enrolment filing")
     DROPOUT = "dropout", _("MMT dropout")
     EXIT = "exit", _("MMT exit")
+    STOCK_LOSS = "stock_loss", _("Loss or theft of controlled substances")
+
+
+#: Reports about a person carry the minimal identity fields; the others carry a factual summary instead.
+PERSON_KINDS = frozenset({ReportKind.ENROLMENT, ReportKind.DROPOUT, ReportKind.EXIT})
 
 
 class RecipientRule(models.Model):
@@ -36,7 +44,7 @@ class RecipientRule(models.Model):
         max_length=32,
         choices=ReportKind.choices,
         blank=True,
-        help_text=_("Empty: every kind."),
+        help_text=_("Empty: every kind of report about a person. Other kinds need a rule naming them."),
     )
 
     class Meta:
@@ -52,7 +60,9 @@ class RecipientRule(models.Model):
 
 class Report(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=ReportKind.choices)
-    person = models.ForeignKey("patients.Person", on_delete=models.PROTECT, related_name="reports")
+    person = models.ForeignKey(
+        "patients.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
     source = models.ForeignKey(
         "registry.Organisation",
         verbose_name=_("reported by"),
@@ -62,9 +72,11 @@ class Report(models.Model):
     event_on = models.DateField(_("event date"))
     created_at = models.DateTimeField(_("filed at"))
     # The minimal fields, as they were when filed.
-    subject_name = models.CharField(_("name"), max_length=50)
-    subject_id_encrypted = models.TextField(editable=False)
-    subject_id_masked = models.CharField(_("identity number"), max_length=18)
+    subject_name = models.CharField(_("name"), max_length=50, blank=True)
+    subject_id_encrypted = models.TextField(editable=False, blank=True)
+    subject_id_masked = models.CharField(_("identity number"), max_length=18, blank=True)
+    #: For reports not about a person (a loss of stock): what happened, as filed.
+    summary = models.TextField(_("what was reported"), blank=True)
     #: Makes filing idempotent: the same event of the same episode is reported once.
     dedupe_key = models.CharField(max_length=128, unique=True)
 
@@ -72,9 +84,18 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(summary=""), name="report_about_a_person_or_summarised"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.subject_name} {self.event_on}"
+        return f"{self.get_kind_display()} {self.subject_name or self.summary[:40]} {self.event_on}"
+
+    def subject_id_number(self) -> str:
+        """The full identity number as filed (empty for a report not about a person)."""
+        return crypto.decrypt(self.subject_id_encrypted) if self.subject_id_encrypted else ""
 
 
 class Delivery(models.Model):

@@ -14,13 +14,15 @@ from jiedu.core.clock import SHANGHAI
 from jiedu.core.errors import DomainError
 from jiedu.core.policy_values import region_chain
 from jiedu.core.selectors import add_working_days, rule_value
-from jiedu.reports.models import Delivery, RecipientRule, Report
+from jiedu.reports.models import PERSON_KINDS, Delivery, RecipientRule, Report
 
 
 def recipients_for(*, kind: str, region_codes: list[str]) -> list[int]:
-    """Organisations receiving ``kind`` for the first region (most specific first) that has any rule."""
+    """Organisations receiving ``kind`` for the first region (most specific first) that has any rule. A rule for
+    every kind covers the reports about a person; other kinds (a loss of stock) need a rule naming them."""
+    named = Q(kind=kind) | Q(kind="") if kind in PERSON_KINDS else Q(kind=kind)
     for code in region_codes:
-        rules = RecipientRule.objects.filter(region_id=code).filter(Q(kind="") | Q(kind=kind))
+        rules = RecipientRule.objects.filter(region_id=code).filter(named)
         ids = sorted(set(rules.values_list("recipient_id", flat=True)))
         if ids:
             return ids
@@ -28,11 +30,21 @@ def recipients_for(*, kind: str, region_codes: list[str]) -> list[int]:
 
 
 def report_file(
-    *, kind: str, person: Any, source: Any, event_on: dt.date, dedupe_key: str, actor: Any = None
+    *,
+    kind: str,
+    source: Any,
+    event_on: dt.date,
+    dedupe_key: str,
+    person: Any = None,
+    summary: str = "",
+    actor: Any = None,
 ) -> Report | None:
-    """File a report once per ``dedupe_key``; returns None when it had been filed already."""
+    """File a report once per ``dedupe_key``; returns None when it had been filed already. A report about a
+    person carries the minimal identity fields; any other carries ``summary`` (what happened, no more)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("report_file() runs inside the transaction of the event it reports.")
+    if (person is None) == (kind in PERSON_KINDS) or (person is None and not summary.strip()):
+        raise ValueError(f"A {kind} report needs {'a person' if kind in PERSON_KINDS else 'a summary'}.")
     now = clock.now()
     try:
         with transaction.atomic():
@@ -42,14 +54,16 @@ def report_file(
                 source=source,
                 event_on=event_on,
                 created_at=now,
-                subject_name=person.name,
-                subject_id_encrypted=person.id_number_encrypted,
-                subject_id_masked=person.id_number_masked,
+                subject_name=person.name if person else "",
+                subject_id_encrypted=person.id_number_encrypted if person else "",
+                subject_id_masked=person.id_number_masked if person else "",
+                summary=summary.strip(),
                 dedupe_key=dedupe_key,
             )
     except IntegrityError:
         return None
-    chain = [*region_chain(person.household_region_id), *region_chain(source.region_id)]
+    chain = [*region_chain(person.household_region_id)] if person else []
+    chain += region_chain(source.region_id)
     recipients = recipients_for(kind=kind, region_codes=list(dict.fromkeys(chain)))
     days = rule_value("reports.deadline_working_days", region_code=source.region_id)
     due_day = add_working_days(clock.local_today(), days)

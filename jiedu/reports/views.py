@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiedu.core import audit, clock, crypto
+from jiedu.core import audit, clock
 from jiedu.policy import Action
 from jiedu.policy.views import guard
 from jiedu.reports import selectors, services
@@ -31,7 +31,7 @@ class InboxRow:
 def _row(delivery: Delivery, now: dt.datetime) -> InboxRow:
     return InboxRow(
         delivery=delivery,
-        id_number=crypto.decrypt(delivery.report.subject_id_encrypted),
+        id_number=delivery.report.subject_id_number(),
         overdue=delivery.is_overdue(now),
     )
 

@@ -65,8 +65,10 @@ def test_a_report_holds_only_the_minimal_fields(world, person):
         "subject_name",
         "subject_id_encrypted",
         "subject_id_masked",
+        "summary",
         "dedupe_key",
     }
+    assert report.summary == ""  # a report about a person carries no narrative, clinical or otherwise
 
 
 def test_filing_is_idempotent(world, person):
