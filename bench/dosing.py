@@ -37,7 +37,7 @@ from jiedu.mmt.models import DoseOrder, Episode
 from jiedu.patients import identity, names
 from jiedu.patients.models import Affiliation, Person, SearchKey
 from jiedu.patients.services import id_number_index
-from jiedu.pharmacy.models import Drug, Store
+from jiedu.pharmacy.models import Drug, SealCard, Store, StoreKeeper
 from jiedu.pharmacy.services import ReceiptLine, stock_receive
 from jiedu.registry.models import Organisation, Region
 from jiedu.registry.services import regions_load
@@ -54,9 +54,14 @@ for w in range(windows):  # one window per clinic, each clinic with its own disp
     RoleAssignment.objects.create(user=keeper, role="pharmacist")
     RoleAssignment.objects.create(user=nurse, role="nurse")
     store = Store.objects.create(organisation=clinic, name="发药柜", kind="dispensing", dispenses_doses=True)
+    StoreKeeper.objects.create(store=store, user=keeper, appointed_by=keeper, appointed_on=dt.date.today())
+    SealCard.objects.create(organisation=clinic, number=f"BENCH-{w}", issuer="bench", registered_by=keeper,
+                            valid_from=dt.date.today() - dt.timedelta(days=30), registered_at=clock.now(),
+                            valid_to=dt.date.today() + dt.timedelta(days=1000))
     stock_receive(actor=keeper, witness=nurse, store=store, line=ReceiptLine(
         drug=drug, batch_no=f"BENCH{w}", expiry=dt.date.today() + dt.timedelta(days=700), maker="bench",
-        quantity=Decimal("9000000"), concentration_mg_per_ml=Decimal("1")))
+        quantity=Decimal("9000000"), concentration_mg_per_ml=Decimal("1")),
+        voucher=f"BENCH-{w}", supplier="bench", quality="bench")
     clinics.append(clinic)
     nurses.append(nurse)
 users = nurses

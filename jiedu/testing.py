@@ -116,10 +116,12 @@ def build_world() -> World:
 
 
 def build_clinic_stock(world: World, *, quantity: str = "5000") -> dict:
-    """Dosing stores at clinic A, its dosing point and clinic B, each holding methadone 1 mg/mL."""
+    """Dosing stores at clinic A, its dosing point and clinic B, each holding methadone 1 mg/mL, with their
+    designated keepers (clinic A: keeper_a and nurse_a; the dosing point: nurse_point_a; clinic B: nurse_b and
+    keeper_b) and a valid purchase seal card at each clinic."""
     from decimal import Decimal
 
-    from jiedu.pharmacy.models import Drug, Store, StoreKind
+    from jiedu.pharmacy.models import Drug, SealCard, Store, StoreKeeper, StoreKind
     from jiedu.pharmacy.services import ReceiptLine, stock_receive
 
     # Seeded by a migration; a flush after a transactional test removes it, so make sure it is there.
@@ -131,20 +133,40 @@ def build_clinic_stock(world: World, *, quantity: str = "5000") -> dict:
             "form": "口服溶液",
             "strength": "1 mg/mL",
             "unit": "mL",
+            "package_unit": "mL",
         },
     )
+    for clinic in (world.clinic_a, world.clinic_b):
+        SealCard.objects.get_or_create(
+            number=f"闽麻精印{clinic.pk:06d}",
+            defaults={
+                "organisation": clinic,
+                "issuer": "泉州市卫生健康委员会",
+                "valid_from": dt.date(2025, 1, 1),
+                "valid_to": dt.date(2027, 12, 31),
+                "registered_by": world.users["director_a"],
+                "registered_at": dt.datetime(2025, 1, 2, 9, 0, tzinfo=dt.UTC),
+            },
+        )
     stores = {}
-    for org, receiver, witness in (
-        (world.clinic_a, world.users["keeper_a"], world.users["nurse_a"]),
-        (world.dosing_point_a, world.users["nurse_point_a"], world.users["keeper_a"]),
-        (world.clinic_b, world.users["nurse_b"], world.users["keeper_b"]),
+    for org, keepers, witness in (
+        (world.clinic_a, ("keeper_a", "nurse_a"), "nurse_a"),
+        (world.dosing_point_a, ("nurse_point_a",), "keeper_a"),
+        (world.clinic_b, ("nurse_b", "keeper_b"), "keeper_b"),
     ):
         store = Store.objects.create(
             organisation=org, name="发药柜", kind=StoreKind.DISPENSING, dispenses_doses=True
         )
+        for username in keepers:
+            StoreKeeper.objects.create(
+                store=store,
+                user=world.users[username],
+                appointed_by=world.users["director_a"],
+                appointed_on=dt.date(2025, 1, 1),
+            )
         stock_receive(
-            actor=receiver,
-            witness=witness,
+            actor=world.users[keepers[0]],
+            witness=world.users[witness],
             store=store,
             line=ReceiptLine(
                 drug=drug,
@@ -154,6 +176,9 @@ def build_clinic_stock(world: World, *, quantity: str = "5000") -> dict:
                 quantity=Decimal(quantity),
                 concentration_mg_per_ml=Decimal("1"),
             ),
+            voucher=f"PS{org.pk:06d}",
+            supplier="国药控股福建有限公司",
+            quality="外观、标签、批号、有效期核对无误，合格",
         )
         stores[org.pk] = store
     return stores

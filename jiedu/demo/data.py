@@ -247,16 +247,19 @@ MIGRANT_PROVINCES: dict[str, float] = {
 
 #: The last day of the written history: the day before the reference day, so the demo opens on a fresh day.
 HISTORY_END = REFERENCE_DAY - dt.timedelta(days=1)
-#: Every dose goes through ``dose_administer`` (≈ 10–25 ms on SQLite on a small machine): a year for 300
-#: patients is ≈ 65 000 doses, 15–30 minutes. The default — two months, 60 patients, ≈ 2 400 doses — keeps
-#: `make demo` under two minutes; ``--history-months 12`` writes the full year.
-DEFAULT_HISTORY_MONTHS = 2
+#: Every dose goes through ``dose_administer`` (≈ 10 ms on SQLite on a small machine): the default year for 120
+#: patients is ≈ 26 000 doses, a few minutes; the full caseload of 300 is ≈ 65 000 doses, about 12 minutes;
+#: ``--history-months 2`` (60 patients, ≈ 2 400 doses) is a quick start.
+DEFAULT_HISTORY_MONTHS = 12
 FULL_HISTORY_MONTHS = 12
+#: The county's whole caseload, for a history as large as the real one (``--history-patients``).
+FULL_CASELOAD = 300
 
 
 def history_patients(months: int) -> int:
-    """Patients for a history of ``months`` months: 60 for two months, 300 for a year."""
-    return min(300, 12 + 24 * months)
+    """Patients for a history of ``months`` months: 60 for two months, 120 for a year (the default; the
+    county's full caseload of 300 is ``--history-patients 300``)."""
+    return min(120, 12 + 24 * months)
 
 
 #: The MMT clinics and dosing points: who prescribes, who doses, who keeps the stock.
@@ -283,19 +286,34 @@ class StoreSpec:
     witness: str
     #: The store it is restocked from (a transfer), or None: deliveries from the supplier.
     supplied_from: str | None = None
+    #: 专人负责: the designated keepers (the first is ``keeper``); 双人双锁: the two key holders.
+    keepers: tuple[str, ...] = ()
+    key_holders: tuple[str, str] | None = None
 
 
 # fmt: off
 STORES: tuple[StoreSpec, ...] = (
-    StoreSpec("vault1", "clinic1", "麻醉药品专库", "strong_room", False, "keeper1", "director1"),
-    StoreSpec("disp1", "clinic1", "发药柜", "dispensing", True, "keeper1", "nurse1", supplied_from="vault1"),
-    StoreSpec("disp2", "clinic2", "发药柜", "dispensing", True, "keeper2", "nurse2"),
-    StoreSpec("disp3", "clinic3", "发药柜", "dispensing", True, "keeper3", "nurse3"),
+    StoreSpec("vault1", "clinic1", "麻醉药品专库", "strong_room", False, "keeper1", "director1",
+              keepers=("keeper1",), key_holders=("keeper1", "director1")),
+    StoreSpec("disp1", "clinic1", "发药柜", "dispensing", True, "keeper1", "nurse1", supplied_from="vault1",
+              keepers=("keeper1", "nurse1"), key_holders=("keeper1", "nurse1")),
+    StoreSpec("disp2", "clinic2", "发药柜", "dispensing", True, "keeper2", "nurse2",
+              keepers=("keeper2", "nurse2"), key_holders=("keeper2", "nurse2")),
+    StoreSpec("disp3", "clinic3", "发药柜", "dispensing", True, "keeper3", "nurse3",
+              keepers=("keeper3", "nurse3"), key_holders=("keeper3", "nurse3")),
     StoreSpec("point1", "point1", "发药柜", "dispensing", True, "pointnurse1", "keeper1",
-              supplied_from="vault1"),
+              supplied_from="vault1", keepers=("pointnurse1",)),
     StoreSpec("point2", "point2", "发药柜", "dispensing", True, "pointnurse2", "keeper1",
-              supplied_from="vault1"),
+              supplied_from="vault1", keepers=("pointnurse2",)),
 )
+#: Each clinic's purchase seal card (印鉴卡): number, issued by, valid from (three years).
+SEAL_CARDS: dict[str, tuple[str, str, dt.date]] = {
+    "clinic1": ("闽泉麻精印-2024-0031", "泉州市卫生健康委员会", dt.date(2024, 3, 1)),
+    "clinic2": ("闽泉麻精印-2024-0032", "泉州市卫生健康委员会", dt.date(2024, 3, 1)),
+    "clinic3": ("闽泉麻精印-2025-0007", "泉州市卫生健康委员会", dt.date(2025, 4, 15)),
+}
+#: Who receives reports of lost or stolen controlled substances: county police, drug regulator, health bureau.
+STOCK_LOSS_RECIPIENTS: tuple[str, ...] = ("police_bureau", "regulator", "commission")
 # fmt: on
 
 METHADONE_CODE = "methadone-oral-solution"

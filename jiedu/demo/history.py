@@ -40,6 +40,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from jiedu.accounts.models import User
 from jiedu.core import audit, clock
 from jiedu.core.models import AuditEntry
 from jiedu.core.selectors import rule_value
@@ -49,10 +50,10 @@ from jiedu.mmt import services as mmt
 from jiedu.mmt.models import DoseDay, Episode, EpisodeEvent, EventKind, RefusalReason
 from jiedu.patients.models import Person
 from jiedu.patients.services import id_number_index
-from jiedu.pharmacy.models import Drug, StockBalance, Store
+from jiedu.pharmacy.models import Drug, SealCard, StockBalance, Store, StoreKeeper
 from jiedu.pharmacy.services import ReceiptLine, day_close, stock_receive, stock_transfer
 from jiedu.registry.models import Organisation
-from jiedu.reports.models import Delivery, RecipientRule
+from jiedu.reports.models import Delivery, RecipientRule, ReportKind
 from jiedu.reports.services import report_acknowledge
 
 _SOURCE = "seed_demo"
@@ -101,8 +102,16 @@ def simulated_clock(day: dt.date, hour: int = 8) -> Iterator[SimulatedClock]:
 
 
 def mmt_setup(*, organisations: dict[str, Organisation]) -> tuple[int, int]:
-    """The stores and recipient rules, found or created. Returns (stores created, rules created)."""
+    """The stores with their keepers and key holders, the clinics' purchase seal cards and the report recipient
+    rules, found or created. Returns (stores created, rules created)."""
     stores_created = rules_created = 0
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=[n for s in data.STORES for n in (*s.keepers, *(s.key_holders or ()))]
+        )
+    }
+    appointer = User.objects.get(username="director1")
     with transaction.atomic(durable=True):
         for spec in data.STORES:
             org = organisations[spec.organisation]
@@ -114,9 +123,41 @@ def mmt_setup(*, organisations: dict[str, Organisation]) -> tuple[int, int]:
             if created:
                 stores_created += 1
                 audit.record("stock.store.create", obj=store, organisation=org, username=_SOURCE)
-        for key in data.REPORT_RECIPIENTS:
+            for username in spec.keepers:
+                keeper, made = StoreKeeper.objects.get_or_create(
+                    store=store,
+                    user=users[username],
+                    ended_on=None,
+                    defaults={"appointed_by": appointer, "appointed_on": clock.local_today()},
+                )
+                if made:
+                    audit.record("stock.keeper.appoint", obj=keeper, organisation=org, username=_SOURCE)
+            if spec.key_holders and store.key_holder_a_id is None:
+                first, second = (users[n] for n in spec.key_holders)
+                Store.objects.filter(pk=store.pk).update(key_holder_a=first, key_holder_b=second)
+                audit.record("stock.store.key_holders", obj=store, organisation=org, username=_SOURCE)
+        for key, (number, issuer, valid_from) in data.SEAL_CARDS.items():
+            card, made = SealCard.objects.get_or_create(
+                number=number,
+                defaults={
+                    "organisation": organisations[key],
+                    "issuer": issuer,
+                    "valid_from": valid_from,
+                    "valid_to": valid_from.replace(year=valid_from.year + 3) - dt.timedelta(days=1),
+                    "registered_by": appointer,
+                    "registered_at": clock.now(),
+                },
+            )
+            if made:
+                audit.record(
+                    "stock.seal_card.register", obj=card, organisation=organisations[key], username=_SOURCE
+                )
+        wanted = [(key, "") for key in data.REPORT_RECIPIENTS] + [
+            (key, ReportKind.STOCK_LOSS) for key in data.STOCK_LOSS_RECIPIENTS
+        ]
+        for key, kind in wanted:
             rule, created = RecipientRule.objects.get_or_create(
-                region_id=data.COUNTY_CODE, recipient=organisations[key], kind=""
+                region_id=data.COUNTY_CODE, recipient=organisations[key], kind=kind
             )
             if created:
                 rules_created += 1
@@ -529,9 +570,10 @@ class _Service:
             left = quantity
             for balance in balances:
                 moved = min(left, balance.quantity)
+                receiver = spec.keeper if spec.keeper != source_spec.keeper else spec.witness
                 stock_transfer(
                     actor=self.users[source_spec.keeper],
-                    witness=self.users[source_spec.witness],  # both sign at the issuing site
+                    witness=self.users[receiver],  # a keeper of the receiving store counts and signs
                     source=source,
                     target=store,
                     batch=balance.batch,

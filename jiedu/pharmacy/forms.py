@@ -18,7 +18,7 @@ class DateInput(forms.DateInput):
 
 def quantity_field(label: Any = None) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label or _("Quantity (mL)"),
+        label=label or _("Quantity (in the drug's ledger unit)"),
         max_digits=12,
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
@@ -81,14 +81,15 @@ class ReceiveForm(StockForm):
         label=_("Concentration (mg/mL)"),
         max_digits=8,
         decimal_places=3,
+        required=False,
+        help_text=_("For oral solutions dosed by volume (methadone)."),
         widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}),
     )
-    voucher = forms.CharField(label=_("Voucher number"), max_length=64, required=False)
-    supplier = forms.CharField(label=_("Supplier"), max_length=128, required=False)
+    voucher = forms.CharField(label=_("Voucher number"), max_length=64)
+    supplier = forms.CharField(label=_("Supplier"), max_length=128)
     quality = forms.CharField(
         label=_("Quality conclusion"),
         max_length=128,
-        required=False,
         help_text=_("The acceptance check's conclusion, e.g. packaging intact, quantity as invoiced."),
     )
 
@@ -102,8 +103,22 @@ class ReceiveForm(StockForm):
 
 
 class TransferForm(StockForm):
+    """A keeper of the source issues; a keeper of the target store receives and signs as the second person."""
+
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
+        receivers = selectors.clinic_family_staff(user=user)
+        self.fields["witness"].queryset = receivers
+        self.fields["witness"].label = _("Received by")
+        self.fields["witness"].help_text = _("A keeper of the receiving store, who counts and signs.")
+        self.fields["witness"].widget.choices = [
+            ("", "---------"),
+            *(
+                (u.pk, str(u.organisation.name) + " · " + u.display_name)
+                for u in receivers
+                if u.pk != user.pk
+            ),
+        ]
         sources = selectors.own_stores(user=user)
         self.fields["source"] = store_field(sources, _("From store"))
         self.fields["target"] = store_field(

@@ -8,6 +8,8 @@ where the rule needs two people). Corrections are reversing entries. See docs/ad
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -23,6 +25,10 @@ class ControlClass(models.TextChoices):
     WATCH = "watch", _("Watch list")
 
 
+#: Classes bought only with a purchase seal card (印鉴卡) and prescribed on the light-red paper (麻、精一).
+SEAL_CARD_CLASSES = frozenset({ControlClass.NARCOTIC, ControlClass.PSYCHOTROPIC_1})
+
+
 class Drug(models.Model):
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=128)
@@ -30,10 +36,31 @@ class Drug(models.Model):
     form = models.CharField(_("form"), max_length=64)
     strength = models.CharField(_("strength"), max_length=64)
     unit = models.CharField(_("unit"), max_length=16, help_text=_("The unit the ledger counts in, e.g. mL."))
+    package_unit = models.CharField(
+        _("smallest package"), max_length=16, default="", blank=True, help_text=_("e.g. 支, 片, 贴, 瓶")
+    )
+    units_per_package = models.DecimalField(
+        _("ledger units per smallest package"),
+        max_digits=10,
+        decimal_places=2,
+        default=1,
+        help_text=_("Receipts are counted down to the smallest package: a whole number of packages."),
+    )
+    on_watch_list = models.BooleanField(
+        _("on the watch list"),
+        default=False,
+        help_text=_("Local special control, e.g. fentanyl preparations."),
+    )
+    watch_note = models.CharField(_("why it is watched"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("drug")
         verbose_name_plural = _("drugs")
+        ordering = ["control_class", "name", "strength"]
+        constraints = [
+            models.CheckConstraint(condition=Q(units_per_package__gt=0), name="drug_package_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.strength}"
@@ -81,11 +108,35 @@ class Store(models.Model):
     #: The store a dosing window draws from at this organisation.
     dispenses_doses = models.BooleanField(_("doses are drawn from here"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    location = models.CharField(_("location"), max_length=128, blank=True)
+    #: 双人双锁: the two people who each hold one of the two keys.
+    key_holder_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first key holder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key_holder_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("second key holder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("store")
         verbose_name_plural = _("stores")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(key_holder_a__isnull=True)
+                | Q(key_holder_b__isnull=True)
+                | ~Q(key_holder_a=F("key_holder_b")),
+                name="store_two_different_key_holders",
+            ),
             models.UniqueConstraint(fields=["organisation", "name"], name="store_unique_name"),
             models.UniqueConstraint(
                 fields=["organisation"],
@@ -96,6 +147,41 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.name} · {self.name}"
+
+
+class StoreKeeper(models.Model):
+    """专人负责: a person designated to keep a store. Only a current keeper posts to the store's ledgers."""
+
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="keepers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("keeper"),
+        on_delete=models.PROTECT,
+        related_name="kept_stores",
+    )
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("appointed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    appointed_on = models.DateField(_("appointed on"))
+    ended_on = models.DateField(_("appointment ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("store keeper")
+        verbose_name_plural = _("store keepers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "user"], condition=Q(ended_on__isnull=True), name="store_keeper_once_current"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("appointed_on")),
+                name="store_keeper_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.user_id}"
 
 
 class StockBalance(models.Model):
@@ -121,11 +207,23 @@ class StockBalance(models.Model):
 
 class EntryKind(models.TextChoices):
     RECEIPT = "receipt", _("Receipt")
+    ISSUE = "issue", _("Issue to a department")
     TRANSFER_OUT = "transfer_out", _("Transfer out")
     TRANSFER_IN = "transfer_in", _("Transfer in")
     ADMINISTRATION = "administration", _("Administered dose")
+    DISPENSING = "dispensing", _("Dispensed on prescription")
+    RETURN_IN = "return_in", _("Returned to store")
+    RETURN_OUT = "return_out", _("Returned to supplier")
     WASTE = "waste", _("Spillage or waste")
+    DESTRUCTION = "destruction", _("Supervised destruction")
+    LOSS = "loss", _("Loss")
+    THEFT = "theft", _("Theft")
     REVERSAL = "reversal", _("Reversal of an entry")
+
+
+#: Movements that take stock out without a use: each is reported at once to the police, the drug regulator and
+#: the supervising health authority.
+REPORTED_KINDS = frozenset({EntryKind.LOSS, EntryKind.THEFT})
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -241,3 +339,106 @@ class DayCloseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}: {self.book_quantity} / {self.counted_quantity}"
+
+
+class SealCard(models.Model):
+    """印鉴卡: an institution's purchase seal card. Narcotics and class-I psychotropics are bought from the
+    designated wholesalers only with a valid card; it is valid three years and renewed before it lapses."""
+
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="seal_cards",
+    )
+    number = models.CharField(_("card number"), max_length=64, unique=True)
+    issuer = models.CharField(_("issued by"), max_length=128)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("purchase seal card")
+        verbose_name_plural = _("purchase seal cards")
+        ordering = ["organisation_id", "-valid_to"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="seal_card_valid_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.valid_from}–{self.valid_to})"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+class EquipmentKind(models.TextChoices):
+    NMR_SPECTROMETER = "nmr_spectrometer", _("NMR spectrometer (核磁共振波谱仪)")
+    TABLET_PRESS = "tablet_press", _("Tablet press")
+    OTHER = "other", _("Other regulated equipment")
+
+
+class EquipmentStatus(models.TextChoices):
+    IN_USE = "in_use", _("In use")
+    IDLE = "idle", _("Idle")
+    SEALED = "sealed", _("Sealed")
+    DISPOSED = "disposed", _("Disposed of")
+
+
+class RegulatedEquipment(models.Model):
+    """Equipment under drug-control regulation (e.g. NMR spectrometers in the Nan'an 2022 plan)."""
+
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="regulated_equipment",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=EquipmentKind.choices)
+    name = models.CharField(_("name"), max_length=128)
+    model = models.CharField(_("model"), max_length=64, blank=True)
+    serial_no = models.CharField(_("serial number"), max_length=64)
+    location = models.CharField(_("location"), max_length=128)
+    custodian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("custodian"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=EquipmentStatus.choices, default=EquipmentStatus.IN_USE
+    )
+    registered_on = models.DateField(_("registered on"))
+
+    class Meta:
+        verbose_name = _("regulated equipment")
+        verbose_name_plural = _("regulated equipment")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "serial_no"], name="equipment_unique_serial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.serial_no}"
+
+
+class EquipmentCheck(AppendOnlyModel):
+    """An inspection of one piece of equipment: what was found, by whom, when. Never edited."""
+
+    equipment = models.ForeignKey(
+        RegulatedEquipment, verbose_name=_("equipment"), on_delete=models.PROTECT, related_name="checks"
+    )
+    on = models.DateField(_("checked on"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status_found = models.CharField(_("status found"), max_length=16, choices=EquipmentStatus.choices)
+    in_order = models.BooleanField(_("in order"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("equipment check")
+        verbose_name_plural = _("equipment checks")
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.equipment_id} {self.on}"

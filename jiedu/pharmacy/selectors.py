@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from jiedu.accounts.models import User
 from jiedu.core import clock
@@ -49,8 +49,23 @@ def colleagues(*, user: Any) -> QuerySet[User]:
     )
 
 
+def clinic_family_staff(*, user: Any) -> QuerySet[User]:
+    """Active users of the user's clinic and its dosing points (receivers of a transfer)."""
+    org = user.organisation
+    clinic = org.parent_clinic_id or org.pk
+    return (
+        User.objects.filter(
+            Q(organisation_id=clinic) | Q(organisation__parent_clinic_id=clinic), is_active=True
+        )
+        .select_related("organisation")
+        .order_by("organisation_id", "full_name", "username")
+    )
+
+
 def receivable_drugs() -> QuerySet[Drug]:
-    return Drug.objects.filter(code=METHADONE_CODE)
+    """The catalogue's active drugs, methadone first (what an MMT clinic receives most)."""
+    first = Case(When(code=METHADONE_CODE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return Drug.objects.filter(is_active=True).order_by(first, "control_class", "name")
 
 
 def batches_held(*, stores: QuerySet[Store]) -> QuerySet[Batch]:

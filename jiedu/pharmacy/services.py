@@ -13,20 +13,31 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedu.core import audit, chain, clock, rows
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.pharmacy.models import (
+    REPORTED_KINDS,
+    SEAL_CARD_CLASSES,
     Batch,
     DayClose,
     DayCloseLine,
     Drug,
     EntryKind,
+    EquipmentCheck,
+    EquipmentKind,
+    EquipmentStatus,
     LedgerEntry,
+    RegulatedEquipment,
+    SealCard,
     StockBalance,
     Store,
+    StoreKeeper,
 )
+from jiedu.reports.models import ReportKind
+from jiedu.reports.services import report_file
 
 ML = Decimal("0.01")
 
@@ -143,6 +154,23 @@ def _same_site(store: Store, *users: Any) -> None:
             )
 
 
+def is_keeper(store: Store, user: Any) -> bool:
+    return StoreKeeper.objects.filter(store=store, user=user, ended_on__isnull=True).exists()
+
+
+def _keeper(store: Store, user: Any, field: str = "store") -> None:
+    """专人负责: only a designated keeper of the store posts to its ledgers."""
+    if not is_keeper(store, user):
+        raise FieldErrors(
+            {
+                field: [
+                    _("%(user)s is not a designated keeper of %(store)s.")
+                    % {"user": user.display_name, "store": store}
+                ]
+            }
+        )
+
+
 def _clinic_family(org: Any) -> int:
     """The clinic a store's organisation belongs to: itself, or a dosing point's parent clinic."""
     return org.parent_clinic_id or org.pk
@@ -164,6 +192,16 @@ class ReceiptLine:
     concentration_mg_per_ml: Decimal | None = None
 
 
+def valid_seal_card(organisation: Any, day: dt.date) -> SealCard | None:
+    """The institution's purchase seal card valid on ``day`` (a dosing point buys through its clinic)."""
+    holder = organisation.parent_clinic_id or organisation.pk
+    return (
+        SealCard.objects.filter(organisation_id=holder, valid_from__lte=day, valid_to__gte=day)
+        .order_by("-valid_to")
+        .first()
+    )
+
+
 def stock_receive(
     *,
     actor: Any,
@@ -174,19 +212,53 @@ def stock_receive(
     supplier: str = "",
     quality: str = "",
 ) -> LedgerEntry:
-    """A delivery checked on arrival by two people (both sign); quantity in the drug's ledger unit."""
+    """A delivery from a supplier, checked on arrival down to the smallest package by two people who both sign.
+    The recorder is a keeper of the store; narcotics and class-I psychotropics are received only on the
+    institution's valid purchase seal card. Quantity is in the drug's ledger unit."""
     _two_people(actor, witness)
     _same_site(store, actor, witness)
+    _keeper(store, actor)
     quantity = _positive(line.quantity)
+    today = clock.local_today()
     errors: dict[str, list[str]] = {}
     if not line.batch_no.strip():
         errors["batch_no"] = [_("The batch number is required.")]
-    if line.expiry <= clock.local_today():
+    if line.expiry <= today:
         errors["expiry"] = [
             _("This batch has expired (%(d)s); expired stock is not received.") % {"d": line.expiry}
         ]
     if not line.maker.strip():
         errors["maker"] = [_("The manufacturer is required.")]
+    if not supplier.strip():
+        errors["supplier"] = [_("Name the supplier.")]
+    if not voucher.strip():
+        errors["voucher"] = [_("Enter the delivery voucher number.")]
+    if not quality.strip():
+        errors["quality"] = [_("Record the quality conclusion of the check on arrival.")]
+    packages = quantity / line.drug.units_per_package
+    if packages != packages.to_integral_value():
+        errors["quantity"] = [
+            _(
+                "Count down to the smallest package: %(q)s %(unit)s is not a whole number of %(pkg)s (%(per)s each)."
+            )
+            % {
+                "q": quantity,
+                "unit": line.drug.unit,
+                "pkg": line.drug.package_unit or line.drug.unit,
+                "per": format(line.drug.units_per_package.normalize(), "f"),
+            }
+        ]
+    card = None
+    if line.drug.control_class in SEAL_CARD_CLASSES:
+        card = valid_seal_card(store.organisation, today)
+        if card is None:
+            errors["seal_card"] = [
+                _(
+                    "%(org)s has no valid purchase seal card: narcotics and class-I psychotropics are not received "
+                    "from a wholesaler without one."
+                )
+                % {"org": store.organisation.name}
+            ]
     if errors:
         raise FieldErrors(errors)
     with transaction.atomic():
@@ -213,8 +285,13 @@ def stock_receive(
             quantity=quantity,
             actor=actor,
             witness=witness,
-            voucher=voucher,
-            detail={"supplier": supplier, "quality": quality},
+            voucher=voucher.strip(),
+            detail={
+                "supplier": supplier.strip(),
+                "quality": quality.strip(),
+                "packages": str(packages.to_integral_value()),
+                **({"seal_card": card.number} if card else {}),
+            },
         )
         audit.record(
             "stock.receive",
@@ -228,14 +305,19 @@ def stock_receive(
 def stock_transfer(
     *, actor: Any, witness: Any, source: Store, target: Store, batch: Batch, quantity: Decimal
 ) -> tuple[LedgerEntry, LedgerEntry]:
-    """Clinic → dosing point (or between stores): out and in in one transaction, locks in a fixed order."""
+    """From one store to another of the same institution (a strong room to a dispensing cabinet, a clinic to its
+    dosing point): a keeper of the source issues it and a keeper of the target receives it and signs; out and
+    in in one transaction, locks in a fixed order."""
     _two_people(actor, witness)
-    _same_site(source, actor, witness)
     quantity = _positive(quantity)
     if source.pk == target.pk:
         raise FieldErrors({"target": [_("Choose a different store to transfer to.")]})
     if _clinic_family(source.organisation) != _clinic_family(target.organisation):
         raise FieldErrors({"target": [_("Stock moves only between a clinic and its own dosing points.")]})
+    _same_site(source, actor)
+    _same_site(target, witness)
+    _keeper(source, actor)
+    _keeper(target, witness, field="witness")
     with transaction.atomic():
         first, second = sorted([source, target], key=lambda s: s.pk)
         locked = {first.pk: _locked_balance(first, batch), second.pk: _locked_balance(second, batch)}
@@ -264,8 +346,10 @@ def stock_transfer(
 def stock_waste(
     *, actor: Any, witness: Any, store: Store, batch: Batch, quantity: Decimal, reason: str
 ) -> LedgerEntry:
+    """Spillage or breakage witnessed by a second person."""
     _two_people(actor, witness)
     _same_site(store, actor, witness)
+    _keeper(store, actor)
     quantity = _positive(quantity)
     if not reason.strip():
         raise FieldErrors({"reason": [_("Say what happened (e.g. spilled at the window).")]})
@@ -289,6 +373,8 @@ def stock_reverse(*, actor: Any, witness: Any, entry: LedgerEntry, reason: str) 
         raise FieldErrors({"reason": [_("A correction needs a reason.")]})
     if entry.kind in {EntryKind.REVERSAL, EntryKind.ADMINISTRATION}:
         raise FieldErrors({"entry": [_("This entry cannot be reversed here.")]})
+    _same_site(entry.store, actor, witness)
+    _keeper(entry.store, actor)
     with transaction.atomic():
         if LedgerEntry.objects.filter(reverses=entry).exists():
             raise FieldErrors({"entry": [_("This entry has already been reversed.")]})
@@ -303,6 +389,202 @@ def stock_reverse(*, actor: Any, witness: Any, entry: LedgerEntry, reason: str) 
         )
         audit.record("stock.reverse", actor=actor, obj=reversal, detail={"reverses": entry.pk})
     return reversal
+
+
+def _out_of_store(
+    *,
+    actor: Any,
+    witness: Any,
+    store: Store,
+    batch: Batch,
+    quantity: Decimal,
+    kind: str,
+    action: str,
+    voucher: str = "",
+    reason: str = "",
+    detail: dict | None = None,
+) -> LedgerEntry:
+    quantity = _positive(quantity)
+    with transaction.atomic():
+        entry = _post(
+            balance=_locked_balance(store, batch),
+            kind=kind,
+            quantity=-quantity if kind != EntryKind.RETURN_IN else quantity,
+            actor=actor,
+            witness=witness,
+            voucher=voucher,
+            reason=reason,
+            detail=detail,
+        )
+        audit.record(action, actor=actor, obj=entry, detail={"quantity": str(quantity), **(detail or {})})
+        return entry
+
+
+def _required(**values: str) -> dict[str, str]:
+    errors = {name: [_("This field is required.")] for name, value in values.items() if not value.strip()}
+    if errors:
+        raise FieldErrors(errors)
+    return {name: value.strip() for name, value in values.items()}
+
+
+def stock_issue(
+    *, actor: Any, witness: Any, store: Store, batch: Batch, quantity: Decimal, department: str, voucher: str
+) -> LedgerEntry:
+    """An issue to a ward or department (领用) on its requisition: the keeper issues, the department's receiver
+    checks and signs."""
+    _two_people(actor, witness)
+    _same_site(store, actor, witness)
+    _keeper(store, actor)
+    given = _required(department=department, voucher=voucher)
+    return _out_of_store(
+        actor=actor,
+        witness=witness,
+        store=store,
+        batch=batch,
+        quantity=quantity,
+        kind=EntryKind.ISSUE,
+        action="stock.issue",
+        voucher=given["voucher"],
+        detail={"department": given["department"]},
+    )
+
+
+def stock_return(
+    *, actor: Any, witness: Any, store: Store, batch: Batch, quantity: Decimal, department: str, reason: str
+) -> LedgerEntry:
+    """Unused stock returned to the store by a department, checked by two people."""
+    _two_people(actor, witness)
+    _same_site(store, actor, witness)
+    _keeper(store, actor)
+    given = _required(department=department, reason=reason)
+    return _out_of_store(
+        actor=actor,
+        witness=witness,
+        store=store,
+        batch=batch,
+        quantity=quantity,
+        kind=EntryKind.RETURN_IN,
+        action="stock.return",
+        reason=given["reason"],
+        detail={"department": given["department"]},
+    )
+
+
+def stock_return_to_supplier(
+    *,
+    actor: Any,
+    witness: Any,
+    store: Store,
+    batch: Batch,
+    quantity: Decimal,
+    supplier: str,
+    voucher: str,
+    reason: str,
+) -> LedgerEntry:
+    """Stock sent back to the supplier (a recall, a damaged delivery) on its return voucher."""
+    _two_people(actor, witness)
+    _same_site(store, actor, witness)
+    _keeper(store, actor)
+    given = _required(supplier=supplier, voucher=voucher, reason=reason)
+    return _out_of_store(
+        actor=actor,
+        witness=witness,
+        store=store,
+        batch=batch,
+        quantity=quantity,
+        kind=EntryKind.RETURN_OUT,
+        action="stock.return_to_supplier",
+        voucher=given["voucher"],
+        reason=given["reason"],
+        detail={"supplier": given["supplier"]},
+    )
+
+
+def stock_destroy(
+    *, actor: Any, witness: Any, store: Store, batch: Batch, quantity: Decimal, approval: str, method: str
+) -> LedgerEntry:
+    """Supervised destruction of expired or damaged stock on the authority's approval. The supervising witness
+    stands outside the store's custody: another person who is not one of its keepers."""
+    _two_people(actor, witness)
+    _keeper(store, actor)
+    if is_keeper(store, witness):
+        raise FieldErrors(
+            {"witness": [_("Destruction is supervised by someone who does not keep this store.")]}
+        )
+    given = _required(approval=approval, method=method)
+    return _out_of_store(
+        actor=actor,
+        witness=witness,
+        store=store,
+        batch=batch,
+        quantity=quantity,
+        kind=EntryKind.DESTRUCTION,
+        action="stock.destroy",
+        voucher=given["approval"],
+        reason=given["method"],
+    )
+
+
+def stock_loss(
+    *, actor: Any, witness: Any, store: Store, batch: Batch, quantity: Decimal, kind: str, account: str
+) -> LedgerEntry:
+    """A loss or theft: booked out at once and reported in the same transaction to the county police, the drug
+    regulator and the supervising health authority (条例 Art. 64), with what happened and when."""
+    if kind not in REPORTED_KINDS:
+        raise FieldErrors({"kind": [_("Choose loss or theft.")]})
+    _two_people(actor, witness)
+    _same_site(store, actor, witness)
+    _keeper(store, actor)
+    given = _required(account=account)
+    with transaction.atomic():
+        entry = _out_of_store(
+            actor=actor,
+            witness=witness,
+            store=store,
+            batch=batch,
+            quantity=quantity,
+            kind=kind,
+            action="stock.loss",
+            reason=given["account"],
+        )
+        drug = batch.drug
+        summary = _(
+            "%(kind)s at %(store)s (%(org)s): %(qty)s %(unit)s of %(drug)s %(strength)s (%(cls)s), batch %(batch)s. "
+            "Recorded by %(by)s, witnessed by %(witness)s, at %(at)s. Account: %(account)s"
+        ) % {
+            "kind": EntryKind(kind).label,
+            "store": store.name,
+            "org": store.organisation.name,
+            "qty": -entry.quantity,
+            "unit": drug.unit,
+            "drug": drug.name,
+            "strength": drug.strength,
+            "cls": drug.get_control_class_display(),
+            "batch": batch.batch_no,
+            "by": actor.display_name,
+            "witness": witness.display_name,
+            "at": timezone.localtime(entry.at, clock.SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+            "account": given["account"],
+        }
+        report_file(
+            kind=ReportKind.STOCK_LOSS,
+            source=store.organisation,
+            event_on=clock.local_today(),
+            dedupe_key=f"stock_loss:{entry.pk}",
+            summary=summary,
+            actor=actor,
+        )
+    return entry
+
+
+def fefo(*, store: Store, drug: Drug, today: dt.date | None = None) -> list[StockBalance]:
+    """First expiry, first out: the unexpired batches of ``drug`` held in ``store``, the one to use first first."""
+    today = today or clock.local_today()
+    return list(
+        StockBalance.objects.filter(store=store, batch__drug=drug, batch__expiry__gte=today, quantity__gt=0)
+        .select_related("batch")
+        .order_by("batch__expiry", "batch_id")
+    )
 
 
 def dosing_store(organisation_id: int) -> Store | None:
@@ -385,9 +667,14 @@ def _book_at_end_of(balance: StockBalance, day: dt.date) -> Decimal:
 def day_close(
     *, actor: Any, witness: Any, store: Store, day: dt.date, counts: dict[int, Decimal], note: str = ""
 ) -> DayClose:
-    """Record two people's count of every batch held; a difference is a recorded variance, never an adjustment."""
+    """Record two people's count of every batch held; a difference is a recorded variance, never an adjustment.
+    One of the two counters is a keeper of the store."""
     _two_people(actor, witness)
     _same_site(store, actor, witness)
+    if not (is_keeper(store, actor) or is_keeper(store, witness)):
+        raise FieldErrors(
+            {"witness": [_("One of the two counters must be a keeper of %(store)s.") % {"store": store.name}]}
+        )
     if day > clock.local_today():
         raise FieldErrors({"day": [_("A day is closed after it has happened.")]})
     with transaction.atomic():
@@ -431,8 +718,10 @@ def day_close(
 
 
 def ledger_verify(*, store: Store, batch: Batch) -> str | None:
-    """The first broken link of one ledger, or None."""
-    prev, expected = chain.GENESIS, 1
+    """The first broken link of one ledger (store × batch), or None. Detects an edited, deleted, inserted or
+    reordered entry, a running balance that does not follow from the movements, and a balance row that does not
+    match the last entry (a deleted tail or an edited balance)."""
+    prev, expected, running = chain.GENESIS, 1, Decimal("0")
     for entry in LedgerEntry.objects.filter(store=store, batch=batch).order_by("seq").iterator():
         if entry.seq != expected:
             return f"entry {expected} missing (found {entry.seq})"
@@ -440,5 +729,233 @@ def ledger_verify(*, store: Store, batch: Batch) -> str | None:
             return f"entry {entry.seq} does not follow entry {expected - 1}"
         if entry_hash(entry) != entry.hash:
             return f"entry {entry.seq} was edited"
+        running += entry.quantity
+        if running != entry.balance_after:
+            return f"entry {entry.seq}: balance {entry.balance_after} does not follow from the movements ({running})"
         prev, expected = entry.hash, expected + 1
+    balance = StockBalance.objects.filter(store=store, batch=batch).first()
+    if balance is not None and (balance.seq, balance.last_hash, balance.quantity) != (
+        expected - 1,
+        prev,
+        running,
+    ):
+        return (
+            f"the balance row (entry {balance.seq}, {balance.quantity}) does not match the ledger "
+            f"(entry {expected - 1}, {running})"
+        )
     return None
+
+
+@dataclass(frozen=True)
+class LedgerBreak:
+    store: Store
+    batch: Batch
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.batch.drug.name} {self.batch.batch_no}: {self.problem}"
+
+
+def ledgers_verify(*, stores: Any = None) -> tuple[int, list[LedgerBreak]]:
+    """Verify every ledger (of ``stores``, default all): how many were checked and each one broken."""
+    balances = StockBalance.objects.select_related("store__organisation", "batch__drug")
+    entries = LedgerEntry.objects.all()
+    if stores is not None:
+        balances, entries = balances.filter(store__in=stores), entries.filter(store__in=stores)
+    pairs = {(b.store_id, b.batch_id): b for b in balances.order_by("store_id", "batch_id")}
+    broken = []
+    for b in pairs.values():
+        problem = ledger_verify(store=b.store, batch=b.batch)
+        if problem:
+            broken.append(LedgerBreak(b.store, b.batch, problem))
+    for store_id, batch_id in sorted(set(entries.values_list("store_id", "batch_id")) - set(pairs)):
+        store = Store.objects.select_related("organisation").get(pk=store_id)
+        batch = Batch.objects.select_related("drug").get(pk=batch_id)
+        broken.append(LedgerBreak(store, batch, "entries without a balance row (the balance was deleted)"))
+    return len(pairs), broken
+
+
+# --- custody: keepers, keys, seal cards, regulated equipment ------------------------------------------------
+
+
+def _head_of(store_or_org: Any, actor: Any) -> None:
+    org = getattr(store_or_org, "organisation", store_or_org)
+    if actor.organisation_id != _clinic_family(org) and actor.organisation_id != org.pk:
+        raise FieldErrors({"store": [_("%(org)s is not your institution.") % {"org": org.name}]})
+
+
+def keeper_appoint(*, actor: Any, store: Store, user: Any, on: dt.date | None = None) -> StoreKeeper:
+    """Designate a keeper (专人负责). The head of the institution appoints; the keeper works at its site."""
+    _head_of(store, actor)
+    _same_site(store, user)
+    with transaction.atomic():
+        if StoreKeeper.objects.filter(store=store, user=user, ended_on__isnull=True).exists():
+            raise FieldErrors(
+                {"user": [_("%(user)s already keeps this store.") % {"user": user.display_name}]}
+            )
+        keeper = StoreKeeper.objects.create(
+            store=store, user=user, appointed_by=actor, appointed_on=on or clock.local_today()
+        )
+        audit.record(
+            "stock.keeper.appoint", actor=actor, obj=keeper, detail={"store": store.pk, "user": user.pk}
+        )
+    return keeper
+
+
+def keeper_end(*, actor: Any, keeper: StoreKeeper, on: dt.date | None = None) -> StoreKeeper:
+    """End an appointment; the row stays as the record of who kept the store when."""
+    _head_of(keeper.store, actor)
+    with transaction.atomic():
+        keeper = StoreKeeper.objects.select_for_update().get(pk=keeper.pk)
+        if keeper.ended_on is not None:
+            raise FieldErrors({"keeper": [_("This appointment has already ended.")]})
+        keeper.ended_on = on or clock.local_today()
+        if keeper.ended_on < keeper.appointed_on:
+            raise FieldErrors({"on": [_("An appointment ends on or after the day it began.")]})
+        keeper.save(update_fields=["ended_on"])
+        audit.record("stock.keeper.end", actor=actor, obj=keeper, detail={"on": str(keeper.ended_on)})
+    return keeper
+
+
+def key_holders_set(*, actor: Any, store: Store, first: Any, second: Any) -> Store:
+    """双人双锁: two different people of the site each hold one of the store's two keys."""
+    _head_of(store, actor)
+    if first is None or second is None:
+        raise FieldErrors({"key_holder_b" if first else "key_holder_a": [_("Two key holders are needed.")]})
+    if first.pk == second.pk:
+        raise FieldErrors({"key_holder_b": [_("The two keys are held by two different people.")]})
+    _same_site(store, first, second)
+    with transaction.atomic():
+        Store.objects.filter(pk=store.pk).update(key_holder_a=first, key_holder_b=second)
+        store.key_holder_a, store.key_holder_b = first, second
+        audit.record(
+            "stock.store.key_holders", actor=actor, obj=store, detail={"holders": [first.pk, second.pk]}
+        )
+    return store
+
+
+def seal_card_register(
+    *, actor: Any, organisation: Any, number: str, issuer: str, valid_from: dt.date, valid_to: dt.date
+) -> SealCard:
+    """Record the institution's purchase seal card (valid three years by default) as issued."""
+    _head_of(organisation, actor)
+    given = _required(number=number, issuer=issuer)
+    if valid_to <= valid_from:
+        raise FieldErrors({"valid_to": [_("The card's validity ends after it starts.")]})
+    if SealCard.objects.filter(number=given["number"]).exists():
+        raise FieldErrors({"number": [_("Card %(n)s is already registered.") % {"n": given["number"]}]})
+    with transaction.atomic():
+        card = SealCard.objects.create(
+            organisation=organisation,
+            number=given["number"],
+            issuer=given["issuer"],
+            valid_from=valid_from,
+            valid_to=valid_to,
+            registered_by=actor,
+            registered_at=clock.now(),
+        )
+        audit.record("stock.seal_card.register", actor=actor, obj=card, organisation=organisation)
+    return card
+
+
+@dataclass(frozen=True)
+class SealCardUse:
+    """What the renewal application reports: per drug, what was bought on the card and what was used."""
+
+    card: SealCard
+    rows: list[dict[str, Any]]
+
+
+def seal_card_use(*, card: SealCard, until: dt.date | None = None) -> SealCardUse:
+    """Receipts, uses and stock per drug at the card's institution over the card's validity (to ``until``)."""
+    until = min(until or clock.local_today(), card.valid_to)
+    start = dt.datetime.combine(card.valid_from, dt.time.min, tzinfo=clock.SHANGHAI)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=clock.SHANGHAI)
+    family = Q(store__organisation_id=card.organisation_id) | Q(
+        store__organisation__parent_clinic_id=card.organisation_id
+    )
+    entries = LedgerEntry.objects.filter(
+        family, at__gte=start, at__lt=end, batch__drug__control_class__in=SEAL_CARD_CLASSES
+    )
+    used_kinds = [EntryKind.ADMINISTRATION, EntryKind.DISPENSING, EntryKind.ISSUE]
+    rows = []
+    for drug in Drug.objects.filter(batches__entries__in=entries).distinct().order_by("name", "strength"):
+        mine = entries.filter(batch__drug=drug)
+        received = sum(
+            (e for e in mine.filter(kind=EntryKind.RECEIPT).values_list("quantity", flat=True)), Decimal("0")
+        )
+        used = -sum(
+            (e for e in mine.filter(kind__in=used_kinds).values_list("quantity", flat=True)), Decimal("0")
+        )
+        held = sum(
+            StockBalance.objects.filter(
+                Q(store__organisation_id=card.organisation_id)
+                | Q(store__organisation__parent_clinic_id=card.organisation_id),
+                batch__drug=drug,
+            ).values_list("quantity", flat=True),
+            Decimal("0"),
+        )
+        rows.append({"drug": drug, "received": received, "used": used, "held": held})
+    return SealCardUse(card=card, rows=rows)
+
+
+def equipment_register(
+    *,
+    actor: Any,
+    organisation: Any,
+    kind: str,
+    name: str,
+    serial_no: str,
+    location: str,
+    custodian: Any,
+    model: str = "",
+) -> RegulatedEquipment:
+    """Enter a piece of regulated equipment in the register, with its location and custodian."""
+    _head_of(organisation, actor)
+    given = _required(name=name, serial_no=serial_no, location=location)
+    if kind not in EquipmentKind.values:
+        raise FieldErrors({"kind": [_("Choose the kind of equipment.")]})
+    if custodian is None or custodian.organisation_id != organisation.pk:
+        raise FieldErrors({"custodian": [_("The custodian works at %(org)s.") % {"org": organisation.name}]})
+    if RegulatedEquipment.objects.filter(kind=kind, serial_no=given["serial_no"]).exists():
+        raise FieldErrors({"serial_no": [_("This serial number is already registered.")]})
+    with transaction.atomic():
+        item = RegulatedEquipment.objects.create(
+            organisation=organisation,
+            kind=kind,
+            name=given["name"],
+            model=model.strip(),
+            serial_no=given["serial_no"],
+            location=given["location"],
+            custodian=custodian,
+            registered_on=clock.local_today(),
+        )
+        audit.record("equipment.register", actor=actor, obj=item, organisation=organisation)
+    return item
+
+
+def equipment_check(
+    *, actor: Any, equipment: RegulatedEquipment, status_found: str, in_order: bool, note: str = ""
+) -> EquipmentCheck:
+    """Record a check; the status found becomes the register's status. A check not in order needs a note."""
+    if status_found not in EquipmentStatus.values:
+        raise FieldErrors({"status_found": [_("Choose the status found.")]})
+    if not in_order and not note.strip():
+        raise FieldErrors({"note": [_("Describe what was not in order.")]})
+    if actor.organisation_id != equipment.organisation_id:
+        raise FieldErrors({"equipment": [_("This equipment is not at your institution.")]})
+    with transaction.atomic():
+        check = EquipmentCheck.objects.create(
+            equipment=equipment,
+            on=clock.local_today(),
+            checked_by=actor,
+            status_found=status_found,
+            in_order=in_order,
+            note=note.strip(),
+        )
+        RegulatedEquipment.objects.filter(pk=equipment.pk).update(status=status_found)
+        equipment.status = status_found
+        audit.record(
+            "equipment.check", actor=actor, obj=check, detail={"status": status_found, "in_order": in_order}
+        )
+    return check

@@ -375,6 +375,8 @@ def test_stock_movements_with_a_witness(world, stock, as_):
         "quantity": "1000",
         "concentration_mg_per_ml": "1",
         "voucher": "RK-001",
+        "supplier": "国药控股福建有限公司",
+        "quality": "验收合格",
         "witness_username": "nurse_a",
     }
     received = keeper.post("/stock/receipts", receipt)
@@ -399,7 +401,7 @@ def test_stock_movements_with_a_witness(world, stock, as_):
             "target_store_id": store_point,
             "batch_id": batch_id,
             "quantity": "200",
-            "witness_id": world.nurse_a.pk,
+            "witness_id": world.nurse_point_a.pk,  # a keeper of the receiving store signs
         },
     )
     assert moved.status_code == 201

@@ -44,7 +44,7 @@ def test_history_dates_come_from_the_reference_day_not_the_wall_clock():
     assert history_start(12) == dt.date(2025, 11, 24)
     assert history_start(2) == dt.date(2026, 9, 24)
     assert history_start(1) == START
-    assert (data.history_patients(2), data.history_patients(12)) == (60, 300)
+    assert (data.history_patients(2), data.history_patients(12)) == (60, 120)
 
 
 def test_plan_is_deterministic_and_per_patient():

@@ -24,6 +24,10 @@ def balance_of(store):
     return StockBalance.objects.get(store=store)
 
 
+#: What a delivery's paperwork says: voucher, supplier and the quality conclusion of the check on arrival.
+PAPERS = {"voucher": "PS2026-0001", "supplier": "国药控股福建有限公司", "quality": "合格"}
+
+
 def test_receipt_needs_a_second_person(world, stores):
     b = balance_of(stores[world.clinic_a.pk])
     line = services.ReceiptLine(
@@ -34,10 +38,14 @@ def test_receipt_needs_a_second_person(world, stores):
         quantity=Decimal("500"),
     )
     with pytest.raises(FieldErrors) as info:
-        services.stock_receive(actor=world.keeper_a, witness=world.keeper_a, store=b.store, line=line)
+        services.stock_receive(
+            actor=world.keeper_a, witness=world.keeper_a, store=b.store, line=line, **PAPERS
+        )
     assert info.value.fields == {"witness": ["The witness must be another person, not the one recording."]}
     with pytest.raises(FieldErrors) as info:
-        services.stock_receive(actor=world.keeper_a, witness=world.nurse_b, store=b.store, line=line)
+        services.stock_receive(
+            actor=world.keeper_a, witness=world.nurse_b, store=b.store, line=line, **PAPERS
+        )
     assert info.value.fields == {"store": ["nurse_b does not work at 南安市美沙酮维持治疗门诊."]}
 
 
@@ -51,7 +59,9 @@ def test_expired_batch_is_not_received(world, stores):
         quantity=Decimal("500"),
     )
     with pytest.raises(FieldErrors) as info:
-        services.stock_receive(actor=world.keeper_a, witness=world.nurse_a, store=b.store, line=line)
+        services.stock_receive(
+            actor=world.keeper_a, witness=world.nurse_a, store=b.store, line=line, **PAPERS
+        )
     assert info.value.fields == {
         "expiry": ["This batch has expired (2020-01-01); expired stock is not received."]
     }
@@ -62,7 +72,7 @@ def test_transfer_clinic_to_dosing_point(world, stores):
     batch = balance_of(clinic).batch
     out, inn = services.stock_transfer(
         actor=world.keeper_a,
-        witness=world.nurse_a,
+        witness=world.nurse_point_a,
         source=clinic,
         target=point,
         batch=batch,
@@ -198,18 +208,29 @@ def test_stock_moves_only_within_a_clinic_and_its_dosing_points(world, stores):
     assert LedgerEntry.objects.filter(kind="transfer_out").count() == 0
 
 
-def test_a_transfer_witness_works_at_the_source(world, stores):
+def test_a_keeper_of_the_source_issues_and_a_keeper_of_the_target_receives(world, stores):
     clinic, point = stores[world.clinic_a.pk], stores[world.dosing_point_a.pk]
-    with pytest.raises(FieldErrors) as info:
-        services.stock_transfer(
-            actor=world.keeper_a,
-            witness=world.nurse_b,
-            source=clinic,
-            target=point,
-            batch=balance_of(clinic).batch,
-            quantity=Decimal("10"),
-        )
-    assert info.value.fields == {"store": ["nurse_b does not work at 南安市美沙酮维持治疗门诊."]}
+    batch = balance_of(clinic).batch
+    cases = [
+        (world.keeper_a, world.nurse_b, {"store": ["nurse_b does not work at 溪美街道延伸服药点."]}),
+        (
+            world.keeper_a,
+            world.nurse_a,
+            {"witness": ["nurse_a is not a designated keeper of 溪美街道延伸服药点 · 发药柜."]},
+        ),
+        (
+            world.director_a,
+            world.nurse_point_a,
+            {"store": ["director_a is not a designated keeper of 南安市美沙酮维持治疗门诊 · 发药柜."]},
+        ),
+    ]
+    for actor, witness, errors in cases:
+        with pytest.raises(FieldErrors) as info:
+            services.stock_transfer(
+                actor=actor, witness=witness, source=clinic, target=point, batch=batch, quantity=Decimal("10")
+            )
+        assert info.value.fields == errors
+    assert LedgerEntry.objects.filter(kind__startswith="transfer").count() == 0
 
 
 def test_day_close_must_count_every_batch_and_two_people(world, stores):

@@ -128,7 +128,12 @@ def test_receipt_through_the_page(world, stores, client):
         world.keeper_a,
         world.nurse_a,
         "RK-0001",
-        {"supplier": "国药控股福建有限公司", "quality": "验收合格"},
+        {
+            "supplier": "国药控股福建有限公司",
+            "quality": "验收合格",
+            "packages": "1000",
+            "seal_card": f"闽麻精印{world.clinic_a.pk:06d}",
+        },
     )
 
 
@@ -154,6 +159,9 @@ def test_the_witness_select_lists_colleagues_but_not_the_user(world, stores, cli
         ),
         ({"quantity": "0"}, "quantity", "Enter a quantity greater than zero."),
         ({"batch_no": ""}, "batch_no", "This field is required."),
+        ({"supplier": ""}, "supplier", "This field is required."),
+        ({"voucher": ""}, "voucher", "This field is required."),
+        ({"quality": " "}, "quality", "This field is required."),
     ],
 )
 def test_bad_receipt_is_refused_beside_the_field(world, stores, client, overrides, field, message):
@@ -178,7 +186,7 @@ def test_transfer_to_the_dosing_point(world, stores, client):
         "target": point.pk,
         "batch": batch.pk,
         "quantity": "300",
-        "witness": world.nurse_a.pk,
+        "witness": world.nurse_point_a.pk,
     }
     response = client.post(reverse("pharmacy:transfer"), data, follow=True)
     assert messages_of(response) == [
@@ -201,7 +209,7 @@ def test_transfer_of_more_than_held_is_refused(world, stores, client):
         "target": point.pk,
         "batch": batch.pk,
         "quantity": "6000",
-        "witness": world.nurse_a.pk,
+        "witness": world.nurse_point_a.pk,
     }
     response = client.post(reverse("pharmacy:transfer"), data)
     assert response.status_code == 400

@@ -15,9 +15,9 @@ class Command(BaseCommand):
         "Build the demo county 南安市 (350583): regions, agencies, licences, one login per role, a "
         "population drawn from --seed, stores, report recipients and an MMT history ending "
         f"{data.HISTORY_END} written through the real services: by default {data.DEFAULT_HISTORY_MONTHS} "
-        f"months for {data.history_patients(data.DEFAULT_HISTORY_MONTHS)} patients (about a minute on "
-        f"SQLite); --history-months {data.FULL_HISTORY_MONTHS} writes the full year for "
-        f"{data.history_patients(data.FULL_HISTORY_MONTHS)} patients (15-30 minutes on SQLite). "
+        f"months for {data.history_patients(data.DEFAULT_HISTORY_MONTHS)} patients (a few minutes on "
+        "SQLite); --history-months 2 for a quick start (about a minute); --history-patients "
+        f"{data.FULL_CASELOAD} for the county's full caseload (about 12 minutes on SQLite). "
         "Idempotent: a second run creates nothing and prints the logins and the summary."
     )
 
@@ -40,7 +40,8 @@ class Command(BaseCommand):
             "--history-patients",
             type=int,
             default=None,
-            help="Patients in the history (default: 12 + 24 per month, at most 300).",
+            help="Patients in the history (default: 12 + 24 per month, at most 120; "
+            f"{data.FULL_CASELOAD} is the county's full caseload).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Show the logins and the first people; write nothing."
@@ -107,7 +108,7 @@ class Command(BaseCommand):
         if history.written:
             self.stdout.write(
                 f"\nMMT history written from {history.start} to {history.end} for {history.patients} "
-                "patients (--history-months 12 writes the full year)."
+                f"patients (--history-patients {data.FULL_CASELOAD} writes the county's full caseload)."
             )
         elif history.incomplete:
             self.stdout.write(
