@@ -171,6 +171,13 @@ def _keeper(store: Store, user: Any, field: str = "store") -> None:
         )
 
 
+def _kept_by(store: Store, actor: Any, witness: Any) -> None:
+    """Two people of the store's site, the one recording a designated keeper of the store."""
+    _two_people(actor, witness)
+    _same_site(store, actor, witness)
+    _keeper(store, actor)
+
+
 def _clinic_family(org: Any) -> int:
     """The clinic a store's organisation belongs to: itself, or a dosing point's parent clinic."""
     return org.parent_clinic_id or org.pk
@@ -215,9 +222,7 @@ def stock_receive(
     """A delivery from a supplier, checked on arrival down to the smallest package by two people who both sign.
     The recorder is a keeper of the store; narcotics and class-I psychotropics are received only on the
     institution's valid purchase seal card. Quantity is in the drug's ledger unit."""
-    _two_people(actor, witness)
-    _same_site(store, actor, witness)
-    _keeper(store, actor)
+    _kept_by(store, actor, witness)
     quantity = _positive(line.quantity)
     today = clock.local_today()
     errors: dict[str, list[str]] = {}
@@ -347,9 +352,7 @@ def stock_waste(
     *, actor: Any, witness: Any, store: Store, batch: Batch, quantity: Decimal, reason: str
 ) -> LedgerEntry:
     """Spillage or breakage witnessed by a second person."""
-    _two_people(actor, witness)
-    _same_site(store, actor, witness)
-    _keeper(store, actor)
+    _kept_by(store, actor, witness)
     quantity = _positive(quantity)
     if not reason.strip():
         raise FieldErrors({"reason": [_("Say what happened (e.g. spilled at the window).")]})
@@ -432,9 +435,7 @@ def stock_issue(
 ) -> LedgerEntry:
     """An issue to a ward or department (领用) on its requisition: the keeper issues, the department's receiver
     checks and signs."""
-    _two_people(actor, witness)
-    _same_site(store, actor, witness)
-    _keeper(store, actor)
+    _kept_by(store, actor, witness)
     given = _required(department=department, voucher=voucher)
     return _out_of_store(
         actor=actor,
@@ -453,9 +454,7 @@ def stock_return(
     *, actor: Any, witness: Any, store: Store, batch: Batch, quantity: Decimal, department: str, reason: str
 ) -> LedgerEntry:
     """Unused stock returned to the store by a department, checked by two people."""
-    _two_people(actor, witness)
-    _same_site(store, actor, witness)
-    _keeper(store, actor)
+    _kept_by(store, actor, witness)
     given = _required(department=department, reason=reason)
     return _out_of_store(
         actor=actor,
@@ -482,9 +481,7 @@ def stock_return_to_supplier(
     reason: str,
 ) -> LedgerEntry:
     """Stock sent back to the supplier (a recall, a damaged delivery) on its return voucher."""
-    _two_people(actor, witness)
-    _same_site(store, actor, witness)
-    _keeper(store, actor)
+    _kept_by(store, actor, witness)
     given = _required(supplier=supplier, voucher=voucher, reason=reason)
     return _out_of_store(
         actor=actor,
@@ -532,9 +529,7 @@ def stock_loss(
     regulator and the supervising health authority (条例 Art. 64), with what happened and when."""
     if kind not in REPORTED_KINDS:
         raise FieldErrors({"kind": [_("Choose loss or theft.")]})
-    _two_people(actor, witness)
-    _same_site(store, actor, witness)
-    _keeper(store, actor)
+    _kept_by(store, actor, witness)
     given = _required(account=account)
     with transaction.atomic():
         entry = _out_of_store(
