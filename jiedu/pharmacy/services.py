@@ -394,7 +394,11 @@ def stock_reverse(*, actor: Any, witness: Any, entry: LedgerEntry, reason: str) 
     return reversal
 
 
-def _out_of_store(
+#: Movements that bring stock into the store; every other kind posted through ``_move`` takes it out.
+_INFLOWS = frozenset({EntryKind.RETURN_IN})
+
+
+def _move(
     *,
     actor: Any,
     witness: Any,
@@ -412,7 +416,7 @@ def _out_of_store(
         entry = _post(
             balance=_locked_balance(store, batch),
             kind=kind,
-            quantity=-quantity if kind != EntryKind.RETURN_IN else quantity,
+            quantity=quantity if kind in _INFLOWS else -quantity,
             actor=actor,
             witness=witness,
             voucher=voucher,
@@ -437,7 +441,7 @@ def stock_issue(
     checks and signs."""
     _kept_by(store, actor, witness)
     given = _required(department=department, voucher=voucher)
-    return _out_of_store(
+    return _move(
         actor=actor,
         witness=witness,
         store=store,
@@ -456,7 +460,7 @@ def stock_return(
     """Unused stock returned to the store by a department, checked by two people."""
     _kept_by(store, actor, witness)
     given = _required(department=department, reason=reason)
-    return _out_of_store(
+    return _move(
         actor=actor,
         witness=witness,
         store=store,
@@ -483,7 +487,7 @@ def stock_return_to_supplier(
     """Stock sent back to the supplier (a recall, a damaged delivery) on its return voucher."""
     _kept_by(store, actor, witness)
     given = _required(supplier=supplier, voucher=voucher, reason=reason)
-    return _out_of_store(
+    return _move(
         actor=actor,
         witness=witness,
         store=store,
@@ -509,7 +513,7 @@ def stock_destroy(
             {"witness": [_("Destruction is supervised by someone who does not keep this store.")]}
         )
     given = _required(approval=approval, method=method)
-    return _out_of_store(
+    return _move(
         actor=actor,
         witness=witness,
         store=store,
@@ -532,7 +536,7 @@ def stock_loss(
     _kept_by(store, actor, witness)
     given = _required(account=account)
     with transaction.atomic():
-        entry = _out_of_store(
+        entry = _move(
             actor=actor,
             witness=witness,
             store=store,

@@ -137,6 +137,8 @@ def test_two_keys_are_held_by_two_different_people(world, vault):
             actor=world.director_a, store=vault, first=world.keeper_a, second=world.keeper_a
         )
     assert info.value.fields == {"key_holder_b": ["The two keys are held by two different people."]}
+    vault.refresh_from_db()
+    assert (vault.key_holder_a, vault.key_holder_b) == (world.director_a, world.keeper_a)
     with pytest.raises(IntegrityError), transaction.atomic():
         Store.objects.filter(pk=vault.pk).update(key_holder_b=world.director_a)
 
