@@ -262,6 +262,8 @@ def test_destruction_is_supervised_by_someone_outside_the_stores_custody(world, 
     assert info.value.fields == {
         "witness": ["Destruction is supervised by someone who does not keep this store."]
     }
+    assert held(vault) == {"B1": Decimal("10.00")}
+    assert not LedgerEntry.objects.filter(kind=EntryKind.DESTRUCTION).exists()
     entry = services.stock_destroy(actor=world.keeper_a, witness=world.inspector, **args)
     assert (entry.kind, entry.quantity, entry.voucher, entry.reason, entry.witness) == (
         EntryKind.DESTRUCTION,
