@@ -182,3 +182,14 @@ def build_clinic_stock(world: World, *, quantity: str = "5000") -> dict:
         )
         stores[org.pk] = store
     return stores
+
+
+def poppler(tool: str, *args: str) -> str:
+    """Run a poppler-utils command (pdftotext, pdffonts, pdftoppm) on files a test made; its standard output."""
+    import shutil
+    import subprocess
+
+    path = shutil.which(tool)
+    if path is None:
+        raise RuntimeError(f"{tool} is missing: install poppler-utils (.ci/run does)")
+    return subprocess.run([path, *args], capture_output=True, text=True, check=True).stdout  # noqa: S603

@@ -50,6 +50,27 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
             "reports.deadline_working_days", 1, _("Working days within which a report must be acknowledged")
         ),
         Rule("pharmacy.expiry_warning_days", 90, _("Days before expiry when a batch is flagged")),
+        Rule(
+            "pharmacy.count_shortfall_tolerance",
+            Decimal("0"),
+            _("Shortfall at a count (ledger units) that is investigated without an immediate report"),
+            Decimal,
+        ),
+        Rule(
+            "pharmacy.seal_card_renewal_days",
+            90,
+            _("Days before a purchase seal card expires when its renewal is due"),
+        ),
+        Rule(
+            "pharmacy.low_stock_days",
+            7,
+            _("Days of usual use below which a store's stock of a drug is low"),
+        ),
+        Rule(
+            "pharmacy.stocktake_grace_days",
+            5,
+            _("Days into a month by which the previous month's full stock-take is done"),
+        ),
     ]
 }
 

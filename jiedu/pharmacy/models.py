@@ -292,13 +292,20 @@ class LedgerEntry(AppendOnlyModel):
         return f"{self.store_id}/{self.batch_id}#{self.seq} {self.kind} {self.quantity}"
 
 
+class CountKind(models.TextChoices):
+    DAY_CLOSE = "day_close", _("Day-close count")
+    MONTHLY = "monthly", _("Monthly full stock-take")
+
+
 class DayClose(models.Model):
-    """Two people count a store's physical stock at the end of a day; variances are recorded, never adjusted."""
+    """Two people count a store's physical stock: at the end of a day (dispensing stores) or in the monthly full
+    stock-take (every store). Variances are recorded and investigated, never adjusted."""
 
     store = models.ForeignKey(
         Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="day_closes"
     )
     day = models.DateField(_("day"))
+    kind = models.CharField(_("count"), max_length=16, choices=CountKind.choices, default=CountKind.DAY_CLOSE)
     counted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("counted by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -313,7 +320,7 @@ class DayClose(models.Model):
         verbose_name = _("day close")
         verbose_name_plural = _("day closes")
         constraints = [
-            models.UniqueConstraint(fields=["store", "day"], name="day_close_once_per_store_day"),
+            models.UniqueConstraint(fields=["store", "day", "kind"], name="count_once_per_store_day_kind"),
             models.CheckConstraint(condition=~Q(witness=F("counted_by")), name="day_close_two_people"),
         ]
 
@@ -339,6 +346,84 @@ class DayCloseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}: {self.book_quantity} / {self.counted_quantity}"
+
+
+class VarianceStatus(models.TextChoices):
+    OPEN = "open", _("Under investigation")
+    CLOSED = "closed", _("Closed")
+
+
+class VarianceFinding(models.TextChoices):
+    COUNTING_ERROR = "counting_error", _("Counting or recording error, explained")
+    LOSS = "loss", _("Loss")
+    THEFT = "theft", _("Theft")
+    DIVERSION = "diversion", _("Suspected diversion")
+
+
+#: Findings that book the shortfall out of the ledger (and tell the authorities the conclusion).
+BOOKED_FINDINGS = frozenset({VarianceFinding.LOSS, VarianceFinding.THEFT, VarianceFinding.DIVERSION})
+
+
+class StockVariance(models.Model):
+    """The investigation a count with a variance opens. A shortfall is reported at once; the investigation ends
+    with a finding: an explained counting error (nothing is booked) or a loss, theft or suspected diversion
+    (the shortfall is booked out as a loss or theft entry and the conclusion reported)."""
+
+    count = models.OneToOneField(
+        DayClose, verbose_name=_("count"), on_delete=models.PROTECT, related_name="variance_record"
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    shortfall = models.BooleanField(_("less counted than booked"))
+    surplus = models.BooleanField(_("more counted than booked"))
+    report = models.ForeignKey(
+        "reports.Report",
+        verbose_name=_("report filed"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=VarianceStatus.choices, default=VarianceStatus.OPEN
+    )
+    finding = models.CharField(_("finding"), max_length=16, choices=VarianceFinding.choices, blank=True)
+    account = models.TextField(_("account of the investigation"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closing_witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("second person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock variance")
+        verbose_name_plural = _("stock variances")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(finding="") & Q(closed_at__isnull=True))
+                | (Q(status="closed") & ~Q(finding="") & Q(closed_at__isnull=False)),
+                name="stock_variance_closed_with_finding",
+            ),
+            models.CheckConstraint(
+                condition=Q(shortfall=True) | Q(surplus=True),
+                name="stock_variance_is_a_difference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} ({self.get_status_display()})"
 
 
 class SealCard(models.Model):

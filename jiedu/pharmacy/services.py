@@ -18,10 +18,13 @@ from django.utils.translation import gettext as _
 
 from jiedu.core import audit, chain, clock, rows
 from jiedu.core.errors import DomainError, FieldErrors
+from jiedu.core.selectors import rule_value
 from jiedu.pharmacy.models import (
+    BOOKED_FINDINGS,
     REPORTED_KINDS,
     SEAL_CARD_CLASSES,
     Batch,
+    CountKind,
     DayClose,
     DayCloseLine,
     Drug,
@@ -33,8 +36,11 @@ from jiedu.pharmacy.models import (
     RegulatedEquipment,
     SealCard,
     StockBalance,
+    StockVariance,
     Store,
     StoreKeeper,
+    VarianceFinding,
+    VarianceStatus,
 )
 from jiedu.reports.models import ReportKind
 from jiedu.reports.services import report_file
@@ -666,20 +672,42 @@ def _book_at_end_of(balance: StockBalance, day: dt.date) -> Decimal:
 def day_close(
     *, actor: Any, witness: Any, store: Store, day: dt.date, counts: dict[int, Decimal], note: str = ""
 ) -> DayClose:
+    """The day-close count of a store (dispensing stores count at the end of every working day)."""
+    return stock_count(
+        actor=actor, witness=witness, store=store, day=day, counts=counts, note=note, kind=CountKind.DAY_CLOSE
+    )
+
+
+def stock_count(
+    *,
+    actor: Any,
+    witness: Any,
+    store: Store,
+    day: dt.date,
+    counts: dict[int, Decimal],
+    note: str = "",
+    kind: str = CountKind.MONTHLY,
+) -> DayClose:
     """Record two people's count of every batch held; a difference is a recorded variance, never an adjustment.
-    One of the two counters is a keeper of the store."""
+    One of the two counters is a keeper of the store. A variance opens an investigation; a shortfall beyond the
+    configured tolerance is reported at once to the police, the drug regulator and the health authority."""
     _two_people(actor, witness)
     _same_site(store, actor, witness)
+    if kind not in CountKind.values:
+        raise FieldErrors({"kind": [_("Choose the kind of count.")]})
     if not (is_keeper(store, actor) or is_keeper(store, witness)):
         raise FieldErrors(
             {"witness": [_("One of the two counters must be a keeper of %(store)s.") % {"store": store.name}]}
         )
     if day > clock.local_today():
         raise FieldErrors({"day": [_("A day is closed after it has happened.")]})
+    bad = [batch_id for batch_id, counted in counts.items() if counted is None or counted < 0]
+    if bad:
+        raise FieldErrors({"counts": [_("A count is zero or more.")]})
     with transaction.atomic():
         balances = list(
             StockBalance.objects.select_for_update(of=("self",))
-            .select_related("batch")
+            .select_related("batch", "batch__drug")
             .filter(store=store)
             .filter(Q(quantity__gt=0) | Q(batch_id__in=list(counts)))
             .order_by("batch_id")
@@ -687,13 +715,22 @@ def day_close(
         missing = [b.batch.batch_no for b in balances if b.batch_id not in counts]
         if missing:
             raise FieldErrors({"counts": [_("Count every batch held: %(b)s.") % {"b": "、".join(missing)}]})
-        if DayClose.objects.filter(store=store, day=day).exists():
-            raise FieldErrors({"day": [_("This store's day is already closed.")]})
+        if DayClose.objects.filter(store=store, day=day, kind=kind).exists():
+            raise FieldErrors(
+                {
+                    "day": [
+                        _("This store's day is already closed.")
+                        if kind == CountKind.DAY_CLOSE
+                        else _("This store was already stock-taken on that day.")
+                    ]
+                }
+            )
         lines = [(b, _book_at_end_of(b, day), counts[b.batch_id].quantize(ML)) for b in balances]
         has_variance = any(book != counted for _b, book, counted in lines)
         close = DayClose.objects.create(
             store=store,
             day=day,
+            kind=kind,
             counted_by=actor,
             witness=witness,
             at=clock.now(),
@@ -712,8 +749,139 @@ def day_close(
                 for b, book, counted in lines
             ]
         )
-        audit.record("stock.day_close", actor=actor, obj=close, detail={"variance": has_variance})
+        audit.record("stock.count", actor=actor, obj=close, detail={"kind": kind, "variance": has_variance})
+        if has_variance:
+            _variance_open(close, lines, actor)
     return close
+
+
+def _variance_open(close: DayClose, lines: list[tuple[StockBalance, Decimal, Decimal]], actor: Any) -> None:
+    variance = StockVariance.objects.create(
+        count=close,
+        opened_at=close.at,
+        shortfall=any(book > counted for _b, book, counted in lines),
+        surplus=any(counted > book for _b, book, counted in lines),
+    )
+    store = close.store
+    tolerance = rule_value("pharmacy.count_shortfall_tolerance", region_code=store.organisation.region_id)
+    if any(book - counted > tolerance for _b, book, counted in lines):
+        short = "; ".join(
+            _("%(drug)s %(strength)s batch %(batch)s: book %(book)s, counted %(counted)s %(unit)s")
+            % {
+                "drug": b.batch.drug.name,
+                "strength": b.batch.drug.strength,
+                "batch": b.batch.batch_no,
+                "book": book,
+                "counted": counted,
+                "unit": b.batch.drug.unit,
+            }
+            for b, book, counted in lines
+            if book > counted
+        )
+        summary = _(
+            "Count shortfall at %(store)s (%(org)s), %(count)s of %(day)s by %(by)s and %(witness)s: %(lines)s. "
+            "Under investigation; control measures taken."
+        ) % {
+            "store": store.name,
+            "org": store.organisation.name,
+            "count": close.get_kind_display(),
+            "day": close.day,
+            "by": close.counted_by.display_name,
+            "witness": close.witness.display_name,
+            "lines": short,
+        }
+        report = report_file(
+            kind=ReportKind.STOCK_LOSS,
+            source=store.organisation,
+            event_on=close.day,
+            dedupe_key=f"stock_variance:{variance.pk}",
+            summary=summary,
+            actor=actor,
+        )
+        variance.report = report
+        variance.save(update_fields=["report"])
+    audit.record(
+        "stock.variance.open",
+        actor=actor,
+        obj=variance,
+        detail={"shortfall": variance.shortfall, "surplus": variance.surplus},
+    )
+
+
+def variance_close(
+    *, actor: Any, witness: Any, variance: StockVariance, finding: str, account: str
+) -> StockVariance:
+    """End an investigation with its finding. A loss, theft or suspected diversion books each short batch out
+    (loss or theft entries, two people, a keeper recording) and reports the conclusion; an explained counting
+    error books nothing. A surplus is never booked in: it is explained, or corrected by reversing the wrong
+    entry."""
+    store = variance.count.store
+    _two_people(actor, witness)
+    _same_site(store, actor, witness)
+    if finding not in VarianceFinding.values:
+        raise FieldErrors({"finding": [_("Choose the finding of the investigation.")]})
+    given = _required(account=account)
+    if finding in BOOKED_FINDINGS:
+        _keeper(store, actor)
+    with transaction.atomic():
+        variance = (
+            StockVariance.objects.select_for_update().select_related("count__store").get(pk=variance.pk)
+        )
+        if variance.status != VarianceStatus.OPEN:
+            raise FieldErrors({"variance": [_("This investigation is already closed.")]})
+        if finding in BOOKED_FINDINGS and not variance.shortfall:
+            raise FieldErrors({"finding": [_("Nothing is missing: the count found more than the book.")]})
+        entries = []
+        if finding in BOOKED_FINDINGS:
+            kind = EntryKind.THEFT if finding == VarianceFinding.THEFT else EntryKind.LOSS
+            short = variance.count.lines.filter(variance__gt=0).select_related("batch").order_by("batch_id")
+            for line in short:
+                entries.append(
+                    _post(
+                        balance=_locked_balance(store, line.batch),
+                        kind=kind,
+                        quantity=-line.variance,
+                        actor=actor,
+                        witness=witness,
+                        reason=given["account"],
+                        detail={"variance": variance.pk, "finding": finding},
+                    )
+                )
+        now = clock.now()
+        StockVariance.objects.filter(pk=variance.pk).update(
+            status=VarianceStatus.CLOSED,
+            finding=finding,
+            account=given["account"],
+            closed_by=actor,
+            closing_witness=witness,
+            closed_at=now,
+        )
+        variance.refresh_from_db()
+        if variance.report_id or finding in BOOKED_FINDINGS:
+            summary = _(
+                "Investigation of the count of %(day)s at %(store)s (%(org)s) closed: %(finding)s. %(account)s"
+            ) % {
+                "day": variance.count.day,
+                "store": store.name,
+                "org": store.organisation.name,
+                "finding": VarianceFinding(finding).label,
+                "account": given["account"],
+            }
+            report_file(
+                kind=ReportKind.STOCK_LOSS,
+                source=store.organisation,
+                event_on=clock.local_today(),
+                dedupe_key=f"stock_variance:{variance.pk}:closed",
+                summary=summary,
+                actor=actor,
+            )
+        audit.record(
+            "stock.variance.close",
+            actor=actor,
+            obj=variance,
+            detail={"finding": finding, "entries": [e.pk for e in entries]},
+        )
+    return variance
 
 
 def ledger_verify(*, store: Store, batch: Batch) -> str | None:
