@@ -38,6 +38,27 @@ def login_attempt(*, request: Any, username: str, password: str) -> User:
     return refusal
 
 
+def countersign(*, request: Any, user: Any, password: str, field: str = "witness_password") -> None:
+    """The second person of a two-person record signs at the same terminal with their own password, under the
+    same lockout policy as signing in (a wrong password counts towards the lock). Raises ``FieldErrors`` on
+    ``field``; nobody is signed in or out."""
+    if user is None:
+        return  # the form reports the missing witness
+    if not password:
+        raise FieldErrors({field: [_("The witness signs by entering their own password.")]})
+    result = _login_check(
+        request=request, username=user.username, password=password, action="auth.countersign"
+    )
+    if isinstance(result, LoginRefused):
+        message = (
+            result.message
+            if result.code == "locked"
+            else _("This is not %(user)s's password.") % {"user": user.display_name}
+        )
+        raise FieldErrors({field: [message]})
+    _audit_attempt("auth.countersign", user, Outcome.SUCCESS, {})
+
+
 def _audit_attempt(action: str, user: User, outcome: str, detail: dict[str, Any]) -> None:
     """An attempt on a known account, recorded against that account (the actor is not signed in)."""
     audit.record(
@@ -51,13 +72,15 @@ def _audit_attempt(action: str, user: User, outcome: str, detail: dict[str, Any]
     )
 
 
-def _login_check(*, request: Any, username: str, password: str) -> User | LoginRefused:
+def _login_check(
+    *, request: Any, username: str, password: str, action: str = "auth.login"
+) -> User | LoginRefused:
     now = clock.now()
     generic = LoginRefused(_("The username or password is not correct."))
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().filter(username=username).first()
         if user is not None and user.locked_until and user.locked_until > now:
-            _audit_attempt("auth.login", user, Outcome.DENIED, {"reason": "locked"})
+            _audit_attempt(action, user, Outcome.DENIED, {"reason": "locked"})
             minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
             return LoginRefused(
                 _(
@@ -73,7 +96,7 @@ def _login_check(*, request: Any, username: str, password: str) -> User | LoginR
             return authenticated
         if user is None:
             audit.record(
-                "auth.login",
+                action,
                 username=username[:150],
                 outcome=Outcome.FAILURE,
                 detail={"reason": "unknown_user"},
@@ -82,7 +105,7 @@ def _login_check(*, request: Any, username: str, password: str) -> User | LoginR
         User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
         user.refresh_from_db(fields=["failed_login_count"])
         _audit_attempt(
-            "auth.login",
+            action,
             user,
             Outcome.FAILURE,
             {"reason": "bad_password", "failures": user.failed_login_count},

@@ -164,6 +164,7 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("pointnurse2", "陈丽华", "point2", (Role.NURSE,)),
     UserSpec("rehab1", "郑国栋", "rehab", (Role.DOCTOR,)),
     UserSpec("police1", "王永强", "police_ximei", (Role.POLICE_LIAISON,)),
+    UserSpec("police2", "林国华", "police_bureau", (Role.POLICE_LIAISON,)),
     UserSpec("community1", "张玉兰", "community", (Role.COMMUNITY_WORKER,)),
     UserSpec("cdc1", "刘晓燕", "cdc", (Role.CDC_STAFF,)),
     UserSpec("officer1", "许文杰", "commission", (Role.HEALTH_OFFICER,)),
@@ -322,6 +323,13 @@ METHADONE_SUPPLIER = "国药控股福建有限公司"
 
 #: Reports about people of the county go to these organisations; the user who acknowledges them.
 REPORT_RECIPIENTS: dict[str, str] = {"police_ximei": "police1", "community": "community1"}
+#: Who acknowledges what each recipient is sent (the person-report recipients, then the stock-loss ones).
+ACKNOWLEDGED_BY: dict[str, str] = {
+    **REPORT_RECIPIENTS,
+    "police_bureau": "police2",
+    "regulator": "regulator1",
+    "commission": "officer1",
+}
 
 DEPENDENCE_EVIDENCE = (
     "吸食海洛因8年，尿检吗啡阳性",

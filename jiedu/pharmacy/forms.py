@@ -9,7 +9,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.pharmacy import selectors
-from jiedu.pharmacy.models import Batch, StockBalance, Store
+from jiedu.pharmacy.models import (
+    REPORTED_KINDS,
+    Batch,
+    CountKind,
+    EntryKind,
+    StockBalance,
+    Store,
+    VarianceFinding,
+)
 
 
 class DateInput(forms.DateInput):
@@ -45,6 +53,13 @@ class StockForm(forms.Form):
             *((u.pk, u.display_name) for u in people if u.pk != user.pk),
         ]
         self.fields["witness"] = field
+        self.fields["witness_password"] = forms.CharField(
+            label=_("Witness's password"),
+            required=False,
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+            help_text=_("The witness signs by entering their own password at this screen."),
+        )
 
 
 def store_field(queryset: QuerySet[Store], label: Any = None) -> forms.ModelChoiceField:
@@ -68,6 +83,7 @@ class ReceiveForm(StockForm):
         "supplier",
         "quality",
         "witness",
+        "witness_password",
     ]
 
     batch_no = forms.CharField(label=_("Batch number"), max_length=64)
@@ -126,7 +142,7 @@ class TransferForm(StockForm):
         )
         self.fields["batch"] = batch_field(selectors.batches_held(stores=sources))
         self.fields["quantity"] = quantity_field()
-        self.order_fields(["source", "target", "batch", "quantity", "witness"])
+        self.order_fields(["source", "target", "batch", "quantity", "witness", "witness_password"])
 
 
 class WasteForm(StockForm):
@@ -138,7 +154,7 @@ class WasteForm(StockForm):
         self.fields["store"] = store_field(stores)
         self.fields["batch"] = batch_field(selectors.batches_held(stores=stores))
         self.fields["quantity"] = quantity_field()
-        self.order_fields(["store", "batch", "quantity", "reason", "witness"])
+        self.order_fields(["store", "batch", "quantity", "reason", "witness", "witness_password"])
 
 
 class DayCloseStoreForm(forms.Form):
@@ -158,6 +174,7 @@ class DayCloseForm(StockForm):
         self, *args: Any, user: Any, store: Store, balances: list[StockBalance], **kwargs: Any
     ) -> None:
         super().__init__(*args, user=user, **kwargs)
+        self.fields["kind"] = forms.ChoiceField(label=_("Count"), choices=CountKind.choices)
         self.fields["day"] = forms.DateField(
             label=_("Day"),
             widget=DateInput,
@@ -167,13 +184,75 @@ class DayCloseForm(StockForm):
         for balance in balances:
             name = f"count_{balance.batch_id}"
             self.fields[name] = quantity_field(
-                _("Counted (mL): batch %(batch)s, expires %(expiry)s")
-                % {"batch": balance.batch.batch_no, "expiry": balance.batch.expiry.isoformat()}
+                _("Counted (%(unit)s): %(drug)s, batch %(batch)s, expires %(expiry)s")
+                % {
+                    "unit": balance.batch.drug.unit,
+                    "drug": balance.batch.drug,
+                    "batch": balance.batch.batch_no,
+                    "expiry": balance.batch.expiry.isoformat(),
+                }
             )
             self.count_fields.append((name, balance.batch_id))
         self.fields["note"] = forms.CharField(label=_("Note"), max_length=255, required=False)
         self.store = store
-        self.order_fields(["day", *(n for n, _b in self.count_fields), "witness", "note"])
+        self.order_fields(
+            ["kind", "day", *(n for n, _b in self.count_fields), "witness", "witness_password", "note"]
+        )
 
     def counts(self) -> dict[int, Any]:
         return {batch_id: self.cleaned_data[name] for name, batch_id in self.count_fields}
+
+
+class IssueForm(StockForm):
+    """An issue to a department on its requisition: the keeper issues, the department's receiver signs."""
+
+    department = forms.CharField(label=_("Department"), max_length=64)
+    voucher = forms.CharField(label=_("Requisition number"), max_length=64)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        stores = selectors.stores_in_scope(user=user)
+        self.fields["store"] = store_field(stores)
+        self.fields["batch"] = batch_field(selectors.batches_held(stores=stores))
+        self.fields["quantity"] = quantity_field()
+        self.fields["witness"].label = _("Received by")
+        self.order_fields(
+            ["store", "batch", "quantity", "department", "voucher", "witness", "witness_password"]
+        )
+
+
+class LossForm(StockForm):
+    """A loss or theft, booked out and reported at once."""
+
+    kind = forms.ChoiceField(
+        label=_("What happened"), choices=[(k.value, k.label) for k in EntryKind if k in REPORTED_KINDS]
+    )
+    account = forms.CharField(
+        label=_("Account"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=255,
+        help_text=_(
+            "What happened, when it was found and the control measures taken. It goes into the report."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        stores = selectors.stores_in_scope(user=user)
+        self.fields["store"] = store_field(stores)
+        self.fields["batch"] = batch_field(selectors.batches_held(stores=stores))
+        self.fields["quantity"] = quantity_field()
+        self.order_fields(["store", "batch", "quantity", "kind", "account", "witness", "witness_password"])
+
+
+class VarianceCloseForm(StockForm):
+    finding = forms.ChoiceField(label=_("Finding"), choices=VarianceFinding.choices)
+    account = forms.CharField(
+        label=_("Account of the investigation"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How the difference was investigated and what was found."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.order_fields(["finding", "account", "witness", "witness_password"])

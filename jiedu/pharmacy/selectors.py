@@ -149,3 +149,27 @@ def day_close_get(*, user: Any, pk: int) -> DayClose:
         )
         .get(pk=pk)
     )
+
+
+def book_stores(*, user: Any) -> QuerySet[Store]:
+    """Stores whose books the user may read: clinical staff their own institution's (as on the stock page);
+    inspectors and health officers every store of an institution in their region. Inactive stores included:
+    their history is still read."""
+    if not can(user, Action.STOCK_BOOKS) or user.organisation is None:
+        return Store.objects.none()
+    stores = Store.objects.select_related("organisation").order_by("organisation_id", "pk")
+    if can(user, Action.STOCK_VIEW):
+        org = user.organisation
+        own = Q(organisation_id=org.pk)
+        if org.type == OrganisationType.MMT_CLINIC:
+            own |= Q(organisation__parent_clinic_id=org.pk)
+        return stores.filter(own)
+    return stores.filter(organisation__region__code__startswith=user.organisation.region.prefix)
+
+
+def book_institutions(*, user: Any) -> list[Any]:
+    """The institutions (a clinic with its dosing points counts once) whose books the user may read."""
+    from jiedu.registry.models import Organisation
+
+    ids = {s.organisation.parent_clinic_id or s.organisation_id for s in book_stores(user=user)}
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))

@@ -11,11 +11,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from jiedu.accounts.services import countersign
 from jiedu.core import clock
 from jiedu.core.errors import FieldErrors
 from jiedu.core.forms import apply_field_errors
 from jiedu.pharmacy import selectors, services
-from jiedu.pharmacy.forms import DayCloseForm, DayCloseStoreForm, ReceiveForm, TransferForm, WasteForm
+from jiedu.pharmacy.forms import (
+    DayCloseForm,
+    DayCloseStoreForm,
+    IssueForm,
+    LossForm,
+    ReceiveForm,
+    TransferForm,
+    WasteForm,
+)
 from jiedu.pharmacy.models import DayClose
 from jiedu.policy import Action, can
 from jiedu.policy.views import guard
@@ -47,6 +56,7 @@ def receive(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            countersign(request=request, user=data["witness"], password=data["witness_password"])
             entry = services.stock_receive(
                 actor=request.user,
                 witness=data["witness"],
@@ -87,6 +97,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            countersign(request=request, user=data["witness"], password=data["witness_password"])
             out, _inn = services.stock_transfer(
                 actor=request.user,
                 witness=data["witness"],
@@ -122,6 +133,7 @@ def waste(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            countersign(request=request, user=data["witness"], password=data["witness_password"])
             entry = services.stock_waste(
                 actor=request.user,
                 witness=data["witness"],
@@ -164,27 +176,35 @@ def dayclose(request: HttpRequest) -> HttpResponse:
         user=request.user,
         store=store,
         balances=balances,
-        initial={"day": clock.local_today()},
+        initial={"day": clock.local_today(), "kind": request.GET.get("kind") or "day_close"},
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            close = services.day_close(
+            countersign(request=request, user=data["witness"], password=data["witness_password"])
+            close = services.stock_count(
                 actor=request.user,
-                witness=form.cleaned_data["witness"],
+                witness=data["witness"],
                 store=store,
-                day=form.cleaned_data["day"],
+                day=data["day"],
                 counts=form.counts(),
-                note=form.cleaned_data["note"],
+                note=data["note"],
+                kind=data["kind"],
             )
         except FieldErrors as exc:
             apply_field_errors(form, exc)
         else:
             if close.has_variance:
                 messages.warning(
-                    request, _("The day is closed with a variance: the count differs from the book.")
+                    request,
+                    _(
+                        "The count differs from the book: an investigation is open and a shortfall has been reported."
+                    )
+                    if close.variance_record.report_id
+                    else _("The count differs from the book: an investigation is open."),
                 )
             else:
-                messages.success(request, _("The day is closed; the count matches the book."))
+                messages.success(request, _("The count matches the book."))
             return HttpResponseRedirect(reverse("pharmacy:dayclose_detail", args=[close.pk]))
     return _form_page(request, "pharmacy/dayclose.html", {"chooser": chooser, "form": form, "store": store})
 
@@ -200,3 +220,70 @@ def dayclose_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pharmacy/dayclose_detail.html",
         {"close": close, "hide_manage": not can(request.user, Action.STOCK_MANAGE)},
     )
+
+
+@guard(Action.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def issue(request: HttpRequest) -> HttpResponse:
+    form = IssueForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            countersign(request=request, user=data["witness"], password=data["witness_password"])
+            entry = services.stock_issue(
+                actor=request.user,
+                witness=data["witness"],
+                store=data["store"],
+                batch=data["batch"],
+                quantity=data["quantity"],
+                department=data["department"],
+                voucher=data["voucher"],
+            )
+        except FieldErrors as exc:
+            apply_field_errors(form, exc)
+        except services.InsufficientStock as exc:
+            form.add_error("quantity", exc.message)
+        else:
+            messages.success(
+                request,
+                _("Issued %(qty)s %(unit)s of %(drug)s, batch %(batch)s, to %(department)s.")
+                % {
+                    "qty": -entry.quantity,
+                    "unit": data["batch"].drug.unit,
+                    "drug": data["batch"].drug.name,
+                    "batch": data["batch"].batch_no,
+                    "department": data["department"],
+                },
+            )
+            return HttpResponseRedirect(reverse("pharmacy:stock"))
+    return _form_page(request, "pharmacy/issue.html", {"form": form})
+
+
+@guard(Action.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def loss(request: HttpRequest) -> HttpResponse:
+    form = LossForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            countersign(request=request, user=data["witness"], password=data["witness_password"])
+            services.stock_loss(
+                actor=request.user,
+                witness=data["witness"],
+                store=data["store"],
+                batch=data["batch"],
+                quantity=data["quantity"],
+                kind=data["kind"],
+                account=data["account"],
+            )
+        except FieldErrors as exc:
+            apply_field_errors(form, exc)
+        except services.InsufficientStock as exc:
+            form.add_error("quantity", exc.message)
+        else:
+            messages.warning(
+                request,
+                _("Booked out and reported to the police, the drug regulator and the health authority."),
+            )
+            return HttpResponseRedirect(reverse("pharmacy:stock"))
+    return _form_page(request, "pharmacy/loss.html", {"form": form})

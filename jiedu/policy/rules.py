@@ -29,6 +29,7 @@ class Action(StrEnum):
     MMT_DOSE = "mmt.dose"
     STOCK_VIEW = "stock.view"
     STOCK_MANAGE = "stock.manage"
+    STOCK_BOOKS = "stock.books"
     REPORT_INBOX = "report.inbox"
     REPORT_SENT_VIEW = "report.sent_view"
 
@@ -63,8 +64,12 @@ GRANTS: dict[Action, frozenset[Role]] = {
     Action.STOCK_VIEW: frozenset(_CLINICAL),
     # Receipts, transfers, waste and day closes; each needs a second person as witness.
     Action.STOCK_MANAGE: frozenset({R.PHARMACIST, R.NURSE, R.CLINIC_DIRECTOR}),
-    # Reports addressed to the user's organisation: police stations and community rehab offices.
-    Action.REPORT_INBOX: frozenset({R.POLICE_LIAISON, R.COMMUNITY_WORKER}),
+    # The books of controlled substances: monthly statements, registers, variances, alerts. Clinical staff read
+    # their own institution's; inspectors and health officers those of the institutions in their region.
+    Action.STOCK_BOOKS: frozenset(_CLINICAL | {R.INSPECTOR, R.HEALTH_OFFICER}),
+    # Reports addressed to the user's organisation: police stations and community rehab offices; the drug
+    # regulator's inspectors and the health authority's officers (losses and thefts of controlled drugs).
+    Action.REPORT_INBOX: frozenset({R.POLICE_LIAISON, R.COMMUNITY_WORKER, R.INSPECTOR, R.HEALTH_OFFICER}),
     Action.REPORT_SENT_VIEW: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR}),
 }
 

@@ -125,6 +125,7 @@ def test_small_history_is_consistent_and_written_once():
         "receipt": 4,
         "transfer_out": 6,
         "transfer_in": 6,
+        "loss": 1,  # the short count of 17 November, investigated and booked out
     }
     for balance in StockBalance.objects.select_related("store", "batch"):
         assert ledger_verify(store=balance.store, batch=balance.batch) is None
@@ -137,20 +138,25 @@ def test_small_history_is_consistent_and_written_once():
     assert list(
         DayClose.objects.filter(has_variance=True).values_list("day", "store__organisation__name")
     ) == [(dt.date(2026, 11, 17), "南安市洪濑美沙酮维持治疗门诊")]
-    # Reports: one per enrolment and per dropout, each to the police station and the community office.
+    # Reports: one per enrolment and per dropout, each to the police station and the community office; the short
+    # count and the conclusion of its investigation, each to the county police, regulator and health bureau.
     accepted = Episode.objects.exclude(started_on=None).count()
     dropouts = EpisodeEvent.objects.filter(kind="dropout").count()
     assert Counter(Report.objects.values_list("kind", flat=True)) == {
         "enrolment": accepted,
         "dropout": dropouts,
+        "stock_loss": 2,
     }
     assert Counter(Delivery.objects.values_list("recipient__name", flat=True)) == {
         "南安市公安局溪美派出所": 20,
         "南安市社区戒毒社区康复工作办公室": 20,
+        "南安市公安局": 2,
+        "南安市市场监督管理局": 2,
+        "南安市卫生健康局": 2,
     }
     service = summary.service
-    assert (service.dose_days, service.dropouts, service.reports) == (305, 1, 20)
-    assert (service.acknowledged, service.open, service.overdue) == (38, 1, 1)
+    assert (service.dose_days, service.dropouts, service.reports) == (305, 1, 22)
+    assert (service.acknowledged, service.open, service.overdue) == (44, 1, 1)
     assert audit.verify().broken is None
 
     before = _sizes()
@@ -173,7 +179,7 @@ def test_command_prints_the_service_summary_and_the_same_seed_gives_the_same_his
     assert "  episodes: active 18, assessed 1, suspended 1" in text
     assert "  doses: 305 dose days for 19 persons" in text
     assert "  dropouts: 1" in text
-    assert "  reports: 20 filed; deliveries 38 acknowledged, 1 open, 1 overdue" in text
+    assert "  reports: 22 filed; deliveries 44 acknowledged, 1 open, 1 overdue" in text
     lines = text.splitlines()
     stock = lines[lines.index("  stock on hand (mL):") + 1 :]
     assert [line.split()[1:] for line in stock] == [
@@ -184,4 +190,5 @@ def test_command_prints_the_service_summary_and_the_same_seed_gives_the_same_his
         ["南安市省新镇卫生院延伸服药点", "·", "发药柜"],
         ["南安市官桥镇卫生院延伸服药点", "·", "发药柜"],
     ]
-    assert [Decimal(line.split()[0]) for line in stock] == [16000, 7020, 2305, 3365, 1125, 7095]
+    # 洪濑: 3 mL short at the count of 17 November, booked out as a loss after the investigation.
+    assert [Decimal(line.split()[0]) for line in stock] == [16000, 7020, 2305, 3362, 1125, 7095]

@@ -18,6 +18,8 @@ from jiedu.testing import build_clinic_stock
 CLINIC_A = {"director_a", "doctor_a", "nurse_a", "keeper_a"}
 STOCK_VIEWERS = CLINIC_A | {"nurse_point_a", "nurse_b", "keeper_b", "nurse_elsewhere"}
 STOCK_MANAGERS = STOCK_VIEWERS - {"doctor_a"}
+#: The books (statements, registers, variances, alerts): clinical staff, and the county's inspector and officer.
+BOOK_READERS = STOCK_VIEWERS | {"inspector", "officer"}
 
 
 def closed_day_at_clinic_a(world, subject):
@@ -33,6 +35,19 @@ def closed_day_at_clinic_a(world, subject):
     return reverse("pharmacy:dayclose_detail", args=[close.pk])
 
 
+def variance_at_clinic_a(world, subject):
+    store = build_clinic_stock(world)[world.clinic_a.pk]
+    balance = store.balances.get()
+    close = day_close(
+        actor=world.users["keeper_a"],
+        witness=world.users["nurse_a"],
+        store=store,
+        day=dt.date(2026, 11, 20),
+        counts={balance.batch_id: Decimal("4998")},
+    )
+    return reverse("pharmacy:variance_detail", args=[close.variance_record.pk])
+
+
 ROWS: dict = {
     "pharmacy:stock": ("get", row(STOCK_VIEWERS)),
     "pharmacy:receive": ("get", row(STOCK_MANAGERS)),
@@ -43,5 +58,21 @@ ROWS: dict = {
     "pharmacy:dayclose_detail": (
         "get",
         row(STOCK_VIEWERS, hidden=STOCK_VIEWERS - CLINIC_A, url=closed_day_at_clinic_a),
+    ),
+    "pharmacy:issue": ("get", row(STOCK_MANAGERS)),
+    "pharmacy:loss": ("get", row(STOCK_MANAGERS)),
+    "pharmacy:statement": ("get", row(BOOK_READERS)),
+    "pharmacy:register": ("get", row(BOOK_READERS)),
+    "pharmacy:alerts": ("get", row(BOOK_READERS)),
+    "pharmacy:variances": ("get", row(BOOK_READERS)),
+    # Clinic A's variance: its staff and the county's inspector and officer; the dosing point and other clinics
+    # do not see it.
+    "pharmacy:variance_detail": (
+        "get",
+        row(
+            BOOK_READERS,
+            hidden={"nurse_point_a", "nurse_b", "keeper_b", "nurse_elsewhere"},
+            url=variance_at_clinic_a,
+        ),
     ),
 }

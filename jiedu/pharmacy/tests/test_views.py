@@ -9,7 +9,7 @@ from django.urls import reverse
 from jiedu.accounts.models import Role, RoleAssignment, User
 from jiedu.core import clock
 from jiedu.pharmacy.models import DayClose, DayCloseLine, LedgerEntry, StockBalance
-from jiedu.testing import build_clinic_stock
+from jiedu.testing import PASSWORD, build_clinic_stock
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,7 @@ def test_stock_page_queries_do_not_grow_with_entries(world, stores, client, djan
                 "quantity": "1",
                 "reason": "洒落",
                 "witness": world.nurse_a.pk,
+                "witness_password": PASSWORD,
             },
         )
     # session, user, organisation, roles; the regional expiry-warning rule; stores, balances, ledger;
@@ -108,6 +109,7 @@ def receipt(world, store, **overrides):
         "supplier": "国药控股福建有限公司",
         "quality": "验收合格",
         "witness": world.nurse_a.pk,
+        "witness_password": PASSWORD,
     }
     return {**data, **overrides}
 
@@ -187,6 +189,7 @@ def test_transfer_to_the_dosing_point(world, stores, client):
         "batch": batch.pk,
         "quantity": "300",
         "witness": world.nurse_point_a.pk,
+        "witness_password": PASSWORD,
     }
     response = client.post(reverse("pharmacy:transfer"), data, follow=True)
     assert messages_of(response) == [
@@ -210,6 +213,7 @@ def test_transfer_of_more_than_held_is_refused(world, stores, client):
         "batch": batch.pk,
         "quantity": "6000",
         "witness": world.nurse_point_a.pk,
+        "witness_password": PASSWORD,
     }
     response = client.post(reverse("pharmacy:transfer"), data)
     assert response.status_code == 400
@@ -232,13 +236,17 @@ def test_waste_through_the_page(world, stores, client):
         "quantity": "2.5",
         "reason": "发药时洒落",
         "witness": world.keeper_a.pk,
+        "witness_password": PASSWORD,
     }
     response = client.post(reverse("pharmacy:waste"), data, follow=True)
     assert messages_of(response) == [
         f"Recorded 2.50 mL of batch {batch.batch_no} as waste in 南安市美沙酮维持治疗门诊 · 发药柜."
     ]
     assert quantities(store) == {batch.batch_no: Decimal("4997.50")}
-    response = client.post(reverse("pharmacy:waste"), {**data, "reason": "", "witness": world.nurse_a.pk})
+    response = client.post(
+        reverse("pharmacy:waste"),
+        {**data, "reason": "", "witness": world.nurse_a.pk, "witness_password": PASSWORD},
+    )
     assert response.status_code == 400
     assert response.context["form"].errors == {
         "witness": ["The witness must be another person, not the one recording."]
@@ -252,13 +260,30 @@ def test_day_close_count_is_blind_and_shows_the_variance(world, stores, client):
     login(client, world.keeper_a)
     response = client.get(reverse("pharmacy:dayclose"), {"store": store.pk})
     field = f"count_{batch.pk}"
-    assert list(response.context["form"].fields) == ["day", field, "witness", "note"]
+    assert list(response.context["form"].fields) == [
+        "kind",
+        "day",
+        field,
+        "witness",
+        "witness_password",
+        "note",
+    ]
     html = response.content.decode()
     count_input = html[html.index(f'name="{field}"') - 80 : html.index(f'name="{field}"') + 120]
     assert "value=" not in count_input and "5000" not in html
-    data = {"store": store.pk, "day": "2026-11-20", field: "4999.5", "witness": world.nurse_a.pk, "note": ""}
+    data = {
+        "store": store.pk,
+        "kind": "day_close",
+        "day": "2026-11-20",
+        field: "4999.5",
+        "witness": world.nurse_a.pk,
+        "witness_password": PASSWORD,
+        "note": "",
+    }
     response = client.post(reverse("pharmacy:dayclose"), data, follow=True)
-    assert messages_of(response) == ["The day is closed with a variance: the count differs from the book."]
+    assert messages_of(response) == [
+        "The count differs from the book: an investigation is open and a shortfall has been reported."
+    ]
     close = DayClose.objects.get()
     assert (close.store, close.day, close.has_variance, close.counted_by, close.witness) == (
         store,
@@ -284,7 +309,14 @@ def test_day_close_without_variance_and_closing_twice(world, stores, client):
     store = stores[world.dosing_point_a.pk]
     batch = store.balances.get().batch
     login(client, world.nurse_point_a)
-    data = {"store": store.pk, "day": "2026-11-20", f"count_{batch.pk}": "5000", "witness": ""}
+    data = {
+        "store": store.pk,
+        "kind": "day_close",
+        "day": "2026-11-20",
+        f"count_{batch.pk}": "5000",
+        "witness": "",
+        "witness_password": "x" * 20,
+    }
     response = client.post(reverse("pharmacy:dayclose"), data)
     assert response.status_code == 400 and response.context["form"].errors == {
         "witness": ["This field is required."]
@@ -294,7 +326,7 @@ def test_day_close_without_variance_and_closing_twice(world, stores, client):
     )
     RoleAssignment.objects.create(user=colleague, role=Role.PHARMACIST)
     response = client.post(reverse("pharmacy:dayclose"), {**data, "witness": colleague.pk}, follow=True)
-    assert messages_of(response) == ["The day is closed; the count matches the book."]
+    assert messages_of(response) == ["The count matches the book."]
     response = client.post(reverse("pharmacy:dayclose"), {**data, "witness": colleague.pk})
     assert response.status_code == 400
     assert response.context["form"].errors == {"day": ["This store's day is already closed."]}
@@ -305,7 +337,14 @@ def test_day_close_witness_cannot_be_the_user(world, stores, client):
     store = stores[world.clinic_a.pk]
     batch = store.balances.get().batch
     login(client, world.keeper_a)
-    data = {"store": store.pk, "day": "2026-11-20", f"count_{batch.pk}": "5000", "witness": world.keeper_a.pk}
+    data = {
+        "store": store.pk,
+        "kind": "day_close",
+        "day": "2026-11-20",
+        f"count_{batch.pk}": "5000",
+        "witness": world.keeper_a.pk,
+        "witness_password": PASSWORD,
+    }
     response = client.post(reverse("pharmacy:dayclose"), data)
     assert response.status_code == 400
     assert response.context["form"].errors == {

@@ -31,11 +31,16 @@ def delivered_to_police(world, subject):
 
 
 ROWS: dict = {
-    "reports:inbox": ("get", row({"police", "community"})),
+    "reports:inbox": ("get", row({"police", "community", "inspector", "officer"})),
     "reports:sent": ("get", row({"director_a", "doctor_a"})),
     # Police acknowledge and are sent back to the inbox; the community office is not a recipient.
     "reports:acknowledge": (
         "post",
-        row({"police", "community"}, hidden={"community"}, url=delivered_to_police, ok_status=302),
+        row(
+            {"police", "community", "inspector", "officer"},
+            hidden={"community", "inspector", "officer"},
+            url=delivered_to_police,
+            ok_status=302,
+        ),
     ),
 }
