@@ -163,6 +163,7 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("keeper3", "黄淑贞", "clinic3", (Role.PHARMACIST,)),
     UserSpec("pointnurse2", "陈丽华", "point2", (Role.NURSE,)),
     UserSpec("rehab1", "郑国栋", "rehab", (Role.DOCTOR,)),
+    UserSpec("rehabkeeper1", "郭丽萍", "rehab", (Role.PHARMACIST,)),
     UserSpec("police1", "王永强", "police_ximei", (Role.POLICE_LIAISON,)),
     UserSpec("police2", "林国华", "police_bureau", (Role.POLICE_LIAISON,)),
     UserSpec("community1", "张玉兰", "community", (Role.COMMUNITY_WORKER,)),
@@ -306,12 +307,36 @@ STORES: tuple[StoreSpec, ...] = (
               supplied_from="vault1", keepers=("pointnurse1",)),
     StoreSpec("point2", "point2", "发药柜", "dispensing", True, "pointnurse2", "keeper1",
               supplied_from="vault1", keepers=("pointnurse2",)),
+    StoreSpec("safe_rehab", "rehab", "麻醉药品保险柜", "safe", False, "rehabkeeper1", "rehab1",
+              keepers=("rehabkeeper1",), key_holders=("rehabkeeper1", "rehab1")),
+)
+
+
+@dataclass(frozen=True)
+class WardSupply:
+    """A drug the hospital's addiction ward keeps in its safe: delivered every four weeks, issued to the ward
+    every three days on its requisition."""
+
+    code: str
+    maker: str
+    batch_prefix: str
+    delivery: int  # ledger units per delivery (whole smallest packages)
+    issue: int  # ledger units per issue to the ward
+
+
+WARD_STORE = "safe_rehab"
+WARD_NAME = "戒毒病区"
+WARD_SUPPLY: tuple[WardSupply, ...] = (
+    WardSupply("morphine-hcl-injection", "东北制药集团沈阳第一制药有限公司", "MH", 40, 4),
+    WardSupply("buprenorphine-sublingual-tablet", "天津药物研究院药业有限责任公司", "BP", 200, 20),
+    WardSupply("diazepam-tablet", "北京益民药业有限公司", "DZ", 100, 10),
 )
 #: Each clinic's purchase seal card (印鉴卡): number, issued by, valid from (three years).
 SEAL_CARDS: dict[str, tuple[str, str, dt.date]] = {
     "clinic1": ("闽泉麻精印-2024-0031", "泉州市卫生健康委员会", dt.date(2024, 3, 1)),
     "clinic2": ("闽泉麻精印-2024-0032", "泉州市卫生健康委员会", dt.date(2024, 3, 1)),
     "clinic3": ("闽泉麻精印-2025-0007", "泉州市卫生健康委员会", dt.date(2025, 4, 15)),
+    "rehab": ("闽泉麻精印-2024-0045", "泉州市卫生健康委员会", dt.date(2024, 6, 1)),
 }
 #: Who receives reports of lost or stolen controlled substances: county police, drug regulator, health bureau.
 STOCK_LOSS_RECIPIENTS: tuple[str, ...] = ("police_bureau", "regulator", "commission")

@@ -50,8 +50,26 @@ from jiedu.mmt import services as mmt
 from jiedu.mmt.models import DoseDay, Episode, EpisodeEvent, EventKind, RefusalReason
 from jiedu.patients.models import Person
 from jiedu.patients.services import id_number_index
-from jiedu.pharmacy.models import Drug, SealCard, StockBalance, Store, StoreKeeper, VarianceFinding
-from jiedu.pharmacy.services import ReceiptLine, day_close, stock_receive, stock_transfer, variance_close
+from jiedu.pharmacy.models import (
+    CountKind,
+    Drug,
+    SealCard,
+    StockBalance,
+    Store,
+    StoreKeeper,
+    StoreKind,
+    VarianceFinding,
+)
+from jiedu.pharmacy.services import (
+    ReceiptLine,
+    day_close,
+    fefo,
+    stock_count,
+    stock_issue,
+    stock_receive,
+    stock_transfer,
+    variance_close,
+)
 from jiedu.registry.models import Organisation
 from jiedu.reports.models import Delivery, RecipientRule, ReportKind
 from jiedu.reports.services import report_acknowledge
@@ -359,6 +377,9 @@ class _Service:
         self.seed, self.sim, self.start, self.days = seed, sim, start, days
         self.orgs, self.users, self.stores, self.patients = organisations, users, stores, patients
         self.drug = Drug.objects.get(code=data.METHADONE_CODE)
+        self.ward_drugs = {
+            d.code: d for d in Drug.objects.filter(code__in=[w.code for w in data.WARD_SUPPLY])
+        }
         self.ceiling = rule_value("mmt.ceiling_mg", region_code=data.COUNTY_CODE)
         self.variances = _variance_days(seed=seed, days=days)
         self.acks: dict[int, list[tuple[Delivery, Any]]] = defaultdict(list)
@@ -374,6 +395,8 @@ class _Service:
             mmt.missed_dose_scan(as_of=day)
             self.sim.at(day, 7, 30)
             self._restock(offset, day)
+            self.sim.at(day, 10, 0)
+            self._ward(offset, day)
             self.sim.at(day, 8, 0)
             for p in self.patients:
                 self._morning(p, offset)
@@ -584,9 +607,70 @@ class _Service:
                 if left <= 0:
                     break
 
+    def _ward(self, offset: int, day: dt.date) -> None:
+        """The addiction ward's safe: a delivery every four weeks, an issue to the ward every three days."""
+        spec = next(s for s in data.STORES if s.key == data.WARD_STORE)
+        store = self.stores[spec.key]
+        keeper, witness = self.users[spec.keeper], self.users[spec.witness]
+        for supply in data.WARD_SUPPLY:
+            drug = self.ward_drugs[supply.code]
+            if offset % 28 == 0:
+                stock_receive(
+                    actor=keeper,
+                    witness=witness,
+                    store=store,
+                    line=ReceiptLine(
+                        drug=drug,
+                        batch_no=f"{supply.batch_prefix}{day:%y%m%d}",
+                        expiry=day + dt.timedelta(days=730),
+                        maker=supply.maker,
+                        quantity=Decimal(supply.delivery),
+                    ),
+                    voucher=f"NA{day:%Y%m%d}-W{supply.batch_prefix}",
+                    supplier=data.METHADONE_SUPPLIER,
+                    quality="外包装完好，数量、批号、有效期与随货同行单相符，合格",
+                )
+            if offset % 3 == 1:
+                left = Decimal(supply.issue)
+                for balance in fefo(store=store, drug=drug, today=day):
+                    moved = min(left, balance.quantity)
+                    stock_issue(
+                        actor=keeper,
+                        witness=witness,  # the ward's doctor receives and signs
+                        store=store,
+                        batch=balance.batch,
+                        quantity=moved,
+                        department=data.WARD_NAME,
+                        voucher=f"LY{day:%Y%m%d}-{supply.batch_prefix}",
+                    )
+                    left -= moved
+                    if left <= 0:
+                        break
+
     def _close(self, offset: int, day: dt.date) -> None:
+        """Dispensing stores are counted at the close of every day; every store holding stock is fully counted
+        on the last day of the month."""
+        month_end = (day + dt.timedelta(days=1)).month != day.month
         for spec in data.STORES:
             store = self.stores[spec.key]
+            if month_end:
+                held = dict(
+                    StockBalance.objects.filter(store=store, quantity__gt=0).values_list(
+                        "batch_id", "quantity"
+                    )
+                )
+                if held:
+                    stock_count(
+                        actor=self.users[spec.keeper],
+                        witness=self.users[spec.witness],
+                        store=store,
+                        day=day,
+                        counts=held,
+                        kind=CountKind.MONTHLY,
+                        note="月末全面盘点，账物相符",
+                    )
+            if spec.kind != StoreKind.DISPENSING:
+                continue
             held = list(
                 StockBalance.objects.filter(store=store, quantity__gt=0)
                 .order_by("batch_id")
@@ -748,7 +832,9 @@ def service_summary(*, organisations: dict[str, Organisation]) -> ServiceSummary
     deliveries = Delivery.objects.filter(report__source__in=clinics)
     unacknowledged = deliveries.filter(acknowledged_at__isnull=True)
     stock = (
-        StockBalance.objects.filter(store__organisation__in=organisations.values())
+        StockBalance.objects.filter(
+            store__organisation__in=organisations.values(), batch__drug__code=data.METHADONE_CODE
+        )
         .values("store__organisation__name", "store__name", "store_id")
         .annotate(q=Sum("quantity"))
         .order_by("store_id")

@@ -122,7 +122,9 @@ def test_small_history_is_consistent_and_written_once():
     # Stock: every ledger verifies and every balance is the sum of its entries.
     assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
         "administration": 305,
-        "receipt": 4,
+        # methadone 4; the ward safe's morphine, buprenorphine and diazepam on days 0 and 28
+        "receipt": 4 + 6,
+        "issue": 30,  # three drugs to the ward every third day: days 1, 4, … 28
         "transfer_out": 6,
         "transfer_in": 6,
         "loss": 1,  # the short count of 17 November, investigated and booked out
@@ -133,8 +135,16 @@ def test_small_history_is_consistent_and_written_once():
             q=Sum("quantity")
         )["q"]
         assert balance.quantity == total
-    assert Counter(Store.objects.values_list("kind", flat=True)) == {"dispensing": 5, "strong_room": 1}
-    assert DayClose.objects.count() == 6 * DAYS
+    assert Counter(Store.objects.values_list("kind", flat=True)) == {
+        "dispensing": 5,
+        "strong_room": 1,
+        "safe": 1,
+    }
+    # Every dispensing store closes every day; every store is fully counted on 31 October.
+    assert Counter(DayClose.objects.values_list("kind", flat=True)) == {"day_close": 5 * DAYS, "monthly": 7}
+    assert set(DayClose.objects.filter(kind="monthly").values_list("day", flat=True)) == {
+        dt.date(2026, 10, 31)
+    }
     assert list(
         DayClose.objects.filter(has_variance=True).values_list("day", "store__organisation__name")
     ) == [(dt.date(2026, 11, 17), "南安市洪濑美沙酮维持治疗门诊")]
@@ -181,7 +191,7 @@ def test_command_prints_the_service_summary_and_the_same_seed_gives_the_same_his
     assert "  dropouts: 1" in text
     assert "  reports: 22 filed; deliveries 44 acknowledged, 1 open, 1 overdue" in text
     lines = text.splitlines()
-    stock = lines[lines.index("  stock on hand (mL):") + 1 :]
+    stock = lines[lines.index("  methadone on hand (mL):") + 1 :]
     assert [line.split()[1:] for line in stock] == [
         ["南安市美沙酮维持治疗门诊", "·", "麻醉药品专库"],
         ["南安市美沙酮维持治疗门诊", "·", "发药柜"],

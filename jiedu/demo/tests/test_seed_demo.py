@@ -105,8 +105,8 @@ def test_portrait_is_a_deterministic_240_by_300_jpeg():
 def test_default_seed_builds_the_demo_county_with_620_people():
     summary = demo_seed(seed=2026, history_days=0)
 
-    assert _created(summary) == (14, 10, 23, 620)
-    assert (summary.organisations, summary.users, summary.persons) == (14, 23, 620)
+    assert _created(summary) == (14, 10, 24, 620)
+    assert (summary.organisations, summary.users, summary.persons) == (14, 24, 620)
     assert Person.objects.count() == 620
     orgs = {o.name: o for o in Organisation.objects.all()}
     assert Counter(o.type for o in orgs.values()) == {
@@ -173,10 +173,10 @@ def test_second_run_creates_nothing():
 
     second = demo_seed(seed=2026, persons=SMALL, history_days=0)
 
-    assert _created(first) == (14, 10, 23, SMALL)
+    assert _created(first) == (14, 10, 24, SMALL)
     assert _created(second) == (0, 0, 0, 0)
     assert not second.created_anything
-    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 23, SMALL, False)
+    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 24, SMALL, False)
     assert _table_sizes() == before
 
 
@@ -211,7 +211,7 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
         "clinic_director": 1,
         "doctor": 4,
         "nurse": 5,
-        "pharmacist": 3,
+        "pharmacist": 4,
         "police_liaison": 2,
         "community_worker": 1,
         "cdc_staff": 1,
@@ -274,19 +274,19 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
     text = out.getvalue()
     assert text.startswith("Demo county seeded (seed 2026) in ")
     assert (
-        ": 14 organisations, 10 licences, 23 users, 5 persons, 6 stores, 5 report recipients created." in text
+        ": 14 organisations, 10 licences, 24 users, 5 persons, 7 stores, 5 report recipients created." in text
     )
-    assert "In the demo county: 14 organisations, 23 demo users, 5 persons." in text
+    assert "In the demo county: 14 organisations, 24 demo users, 5 persons." in text
     assert text.count("jiedu-demo-2026") == 1
     assert "Password for every demo login: jiedu-demo-2026" in text
     lines = text.splitlines()
-    assert "nurse1       Nurse                      南安市美沙酮维持治疗门诊" in lines
-    assert "keeper1      Pharmacist / drug keeper   南安市美沙酮维持治疗门诊" in lines
+    assert "nurse1        Nurse                      南安市美沙酮维持治疗门诊" in lines
+    assert "keeper1       Pharmacist / drug keeper   南安市美沙酮维持治疗门诊" in lines
     for spec in data.USERS:
         assert any(line.startswith(spec.username + " ") for line in lines), spec.username
     repeat = again.getvalue()
     assert repeat.startswith("The demo county is already seeded: nothing created (")
-    assert "In the demo county: 14 organisations, 23 demo users, 5 persons." in repeat
+    assert "In the demo county: 14 organisations, 24 demo users, 5 persons." in repeat
     assert repeat.count("jiedu-demo-2026") == 1
 
 
@@ -298,7 +298,7 @@ def test_dry_run_writes_nothing_and_shows_the_first_people():
     assert _table_sizes() == dict.fromkeys(_table_sizes(), 0)
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "Dry run: nothing written. Seed 2026 gives 14 organisations, 10 licences, 23 users and 620 persons; "
+        "Dry run: nothing written. Seed 2026 gives 14 organisations, 10 licences, 24 users and 620 persons; "
         "the first:"
     )
     assert lines[1] == "  傅水坤  M  1985-01-22  3505**********401X  福建省泉州市南安市水头镇朴里村5组15号"

@@ -128,7 +128,7 @@ class Command(BaseCommand):
             f"  reports: {service.reports} filed; deliveries {service.acknowledged} acknowledged, "
             f"{service.open} open, {service.overdue} overdue"
         )
-        self.stdout.write("  stock on hand (mL):")
+        self.stdout.write("  methadone on hand (mL):")
         for row in service.stock:
             self.stdout.write(f"    {row.quantity_ml:>10}  {row.organisation} · {row.store}")
 
