@@ -56,7 +56,8 @@ def countersign(*, request: Any, user: Any, password: str, field: str = "witness
             else _("This is not %(user)s's password.") % {"user": user.display_name}
         )
         raise FieldErrors({field: [message]})
-    _audit_attempt("auth.countersign", user, Outcome.SUCCESS, {})
+    with transaction.atomic():
+        _audit_attempt("auth.countersign", user, Outcome.SUCCESS, {"path": getattr(request, "path", "")})
 
 
 def _audit_attempt(action: str, user: User, outcome: str, detail: dict[str, Any]) -> None:
