@@ -115,6 +115,30 @@ def build_world() -> World:
     return world
 
 
+def ensure_catalogue() -> None:
+    """The drug catalogue the migration seeds, put back after a transactional test's flush removed it."""
+    import importlib
+
+    from jiedu.pharmacy.models import Drug
+
+    seed = importlib.import_module("jiedu.pharmacy.migrations.0005_seed_catalogue")
+    for code, name, cls, form, strength, unit, package, per, note in seed.DRUGS:
+        Drug.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "control_class": cls,
+                "form": form,
+                "strength": strength,
+                "unit": unit,
+                "package_unit": package,
+                "units_per_package": per,
+                "on_watch_list": bool(note),
+                "watch_note": note,
+            },
+        )
+
+
 def build_clinic_stock(world: World, *, quantity: str = "5000") -> dict:
     """Dosing stores at clinic A, its dosing point and clinic B, each holding methadone 1 mg/mL, with their
     designated keepers (clinic A: keeper_a and nurse_a; the dosing point: nurse_point_a; clinic B: nurse_b and
@@ -125,6 +149,7 @@ def build_clinic_stock(world: World, *, quantity: str = "5000") -> dict:
     from jiedu.pharmacy.services import ReceiptLine, stock_receive
 
     # Seeded by a migration; a flush after a transactional test removes it, so make sure it is there.
+    ensure_catalogue()
     drug, _ = Drug.objects.get_or_create(
         code="methadone-oral-solution",
         defaults={

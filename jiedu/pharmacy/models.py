@@ -297,7 +297,7 @@ class CountKind(models.TextChoices):
     MONTHLY = "monthly", _("Monthly full stock-take")
 
 
-class DayClose(models.Model):
+class DayClose(AppendOnlyModel):
     """Two people count a store's physical stock: at the end of a day (dispensing stores) or in the monthly full
     stock-take (every store). Variances are recorded and investigated, never adjusted."""
 
@@ -328,7 +328,7 @@ class DayClose(models.Model):
         return f"{self.store} {self.day}"
 
 
-class DayCloseLine(models.Model):
+class DayCloseLine(AppendOnlyModel):
     day_close = models.ForeignKey(DayClose, on_delete=models.PROTECT, related_name="lines")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
     book_quantity = models.DecimalField(_("book quantity"), max_digits=12, decimal_places=2)

@@ -715,28 +715,33 @@ def stock_count(
         missing = [b.batch.batch_no for b in balances if b.batch_id not in counts]
         if missing:
             raise FieldErrors({"counts": [_("Count every batch held: %(b)s.") % {"b": "、".join(missing)}]})
+        already = FieldErrors(
+            {
+                "day": [
+                    _("This store's day is already closed.")
+                    if kind == CountKind.DAY_CLOSE
+                    else _("This store was already stock-taken on that day.")
+                ]
+            }
+        )
         if DayClose.objects.filter(store=store, day=day, kind=kind).exists():
-            raise FieldErrors(
-                {
-                    "day": [
-                        _("This store's day is already closed.")
-                        if kind == CountKind.DAY_CLOSE
-                        else _("This store was already stock-taken on that day.")
-                    ]
-                }
-            )
+            raise already
         lines = [(b, _book_at_end_of(b, day), counts[b.batch_id].quantize(ML)) for b in balances]
         has_variance = any(book != counted for _b, book, counted in lines)
-        close = DayClose.objects.create(
-            store=store,
-            day=day,
-            kind=kind,
-            counted_by=actor,
-            witness=witness,
-            at=clock.now(),
-            has_variance=has_variance,
-            note=note,
-        )
+        try:
+            with transaction.atomic():
+                close = DayClose.objects.create(
+                    store=store,
+                    day=day,
+                    kind=kind,
+                    counted_by=actor,
+                    witness=witness,
+                    at=clock.now(),
+                    has_variance=has_variance,
+                    note=note,
+                )
+        except IntegrityError:  # an empty store counted twice at once: no balance row to serialise on
+            raise already from None
         DayCloseLine.objects.bulk_create(
             [
                 DayCloseLine(

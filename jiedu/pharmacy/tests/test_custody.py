@@ -408,6 +408,31 @@ def test_database_refuses_edits_and_deletions_of_ledger_entries(world, stores):
     assert LedgerEntry.objects.get(pk=entry.pk).quantity == entry.quantity
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE pharmacy_dayclose SET has_variance = false WHERE id = {close}",
+        "DELETE FROM pharmacy_dayclose WHERE id = {close}",
+        "UPDATE pharmacy_daycloseline SET counted_quantity = book_quantity, variance = 0 WHERE day_close_id = {close}",
+        "DELETE FROM pharmacy_daycloseline WHERE day_close_id = {close}",
+    ],
+)
+def test_database_refuses_to_rewrite_a_count(world, stores, sql):
+    store = stores[world.clinic_a.pk]
+    balance = StockBalance.objects.get(store=store)
+    close = services.day_close(
+        actor=world.keeper_a, witness=world.nurse_a, store=store, day=clock.local_today(),
+        counts={balance.batch_id: balance.quantity - 1},
+    )  # fmt: skip
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.format(close=close.pk))
+    close.refresh_from_db()
+    assert close.has_variance is True
+    assert [line.variance for line in close.lines.all()] == [Decimal("1.00")]
+
+
 # --- seal card use, equipment ------------------------------------------------------------------------------
 
 
