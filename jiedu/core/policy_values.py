@@ -67,6 +67,29 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
             _("Days of usual use below which a store's stock of a drug is low"),
         ),
         Rule(
+            "pharmacy.rx_max_days_injection",
+            1,
+            _("Days one narcotic or class-I prescription may supply of an injection (one usual dose)"),
+        ),
+        Rule(
+            "pharmacy.rx_max_days_controlled_release",
+            7,
+            _("Days one narcotic or class-I prescription may supply of a controlled-release form"),
+        ),
+        Rule(
+            "pharmacy.rx_max_days_other",
+            3,
+            _("Days one narcotic or class-I prescription may supply of any other form"),
+        ),
+        Rule("pharmacy.rx_max_days_psychotropic_2", 7, _("Days one class-II prescription may supply")),
+        Rule(
+            "pharmacy.rx_valid_days",
+            1,
+            _("Days a special prescription may be dispensed, the day it is written included"),
+        ),
+        Rule("pharmacy.rx_keep_years_red", 3, _("Years narcotic and class-I prescriptions are kept")),
+        Rule("pharmacy.rx_keep_years_white", 2, _("Years class-II prescriptions are kept")),
+        Rule(
             "pharmacy.stocktake_grace_days",
             5,
             _("Days into a month by which the previous month's full stock-take is done"),

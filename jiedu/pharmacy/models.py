@@ -527,3 +527,175 @@ class EquipmentCheck(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.equipment_id} {self.on}"
+
+
+# --- special prescriptions (专用处方) ------------------------------------------------------------------------
+
+
+class RightScope(models.TextChoices):
+    NARCOTIC_PSYCHOTROPIC_1 = (
+        "narcotic_psychotropic_1",
+        _("Narcotics and class-I psychotropics (麻醉药品、第一类精神药品)"),
+    )
+    PSYCHOTROPIC_2 = "psychotropic_2", _("Class-II psychotropics (第二类精神药品)")
+
+
+#: The right a prescriber must hold to prescribe a drug of each control class.
+RIGHT_FOR_CLASS = {
+    ControlClass.NARCOTIC: RightScope.NARCOTIC_PSYCHOTROPIC_1,
+    ControlClass.PSYCHOTROPIC_1: RightScope.NARCOTIC_PSYCHOTROPIC_1,
+    ControlClass.PSYCHOTROPIC_2: RightScope.PSYCHOTROPIC_2,
+}
+
+
+class PrescribingRight(models.Model):
+    """处方权 for controlled drugs: granted by the institution's head after the training the rules require."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("prescriber"),
+        on_delete=models.PROTECT,
+        related_name="rights",
+    )
+    scope = models.CharField(_("right"), max_length=32, choices=RightScope.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("granted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_on = models.DateField(_("granted on"))
+    training = models.CharField(_("training record"), max_length=128, blank=True)
+    ended_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prescribing right")
+        verbose_name_plural = _("prescribing rights")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope"],
+                condition=Q(ended_on__isnull=True),
+                name="prescribing_right_once_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.scope}"
+
+
+class PrescriptionStatus(models.TextChoices):
+    WRITTEN = "written", _("Written, not dispensed")
+    DISPENSED = "dispensed", _("Dispensed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PrescriptionDestruction(models.Model):
+    """A batch of prescriptions past their retention period destroyed on the head's approval, with the record."""
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    destroyed_on = models.DateField(_("destroyed on"))
+    method = models.CharField(_("method"), max_length=128)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("destruction of prescriptions")
+        verbose_name_plural = _("destructions of prescriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(approved_by=F("recorded_by")),
+                name="prescription_destruction_approved_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.destroyed_on}"
+
+
+class Prescription(models.Model):
+    """A special prescription: one controlled drug for one patient, on the paper of its class (light red marked
+    麻、精一; white marked 精二), within the quantity the rules allow, dispensed once against the ledger."""
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    number = models.CharField(_("prescription number"), max_length=32)
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("prescriber"), on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "patients.Person", verbose_name=_("patient"), on_delete=models.PROTECT, related_name="prescriptions"
+    )
+    diagnosis = models.CharField(_("diagnosis"), max_length=128)
+    drug = models.ForeignKey(Drug, verbose_name=_("drug"), on_delete=models.PROTECT, related_name="+")
+    control_class = models.CharField(_("control class"), max_length=32, choices=ControlClass.choices)
+    daily_quantity = models.DecimalField(_("quantity per day"), max_digits=10, decimal_places=2)
+    days = models.PositiveSmallIntegerField(_("days"))
+    quantity = models.DecimalField(_("total quantity"), max_digits=12, decimal_places=2)
+    directions = models.CharField(_("directions"), max_length=128)
+    written_on = models.DateField(_("written on"))
+    written_at = models.DateTimeField(_("written at"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PrescriptionStatus.choices, default=PrescriptionStatus.WRITTEN
+    )
+    dispensed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispensed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dispensed_at = models.DateTimeField(_("dispensed at"), null=True, blank=True)
+    keep_until = models.DateField(_("kept until"))
+    destruction = models.ForeignKey(
+        PrescriptionDestruction,
+        verbose_name=_("destroyed in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
+    )
+
+    class Meta:
+        verbose_name = _("special prescription")
+        verbose_name_plural = _("special prescriptions")
+        ordering = ["-written_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="prescription_number_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity=F("daily_quantity") * F("days")) & Q(quantity__gt=0),
+                name="prescription_quantity_is_daily_times_days",
+            ),
+            models.CheckConstraint(
+                condition=~Q(control_class=ControlClass.WATCH), name="prescription_controlled_class"
+            ),
+            models.CheckConstraint(
+                condition=Q(dispensed_by__isnull=True) | ~Q(dispensed_by=F("checked_by")),
+                name="prescription_dispensed_and_checked_by_two",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def paper(self) -> str:
+        """ "red" for 麻、精一, "white" for 精二."""
+        return "white" if self.control_class == ControlClass.PSYCHOTROPIC_2 else "red"
+
+    @property
+    def mark(self) -> str:
+        return "精二" if self.control_class == ControlClass.PSYCHOTROPIC_2 else "麻、精一"
