@@ -123,6 +123,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_update": can(request.user, Action.PERSON_UPDATE),
             "can_mmt_view": can(request.user, Action.MMT_VIEW),
             "can_mmt_enrol": can(request.user, Action.MMT_ENROL),
+            "can_rx_write": can(request.user, Action.RX_WRITE),
             "affiliations": person.affiliations.select_related("organisation").order_by("since"),
         },
     )

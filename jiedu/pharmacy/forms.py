@@ -8,12 +8,16 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.accounts.models import User
 from jiedu.pharmacy import selectors
 from jiedu.pharmacy.models import (
     REPORTED_KINDS,
     Batch,
+    ControlClass,
     CountKind,
+    Drug,
     EntryKind,
+    RightScope,
     StockBalance,
     Store,
     VarianceFinding,
@@ -256,3 +260,53 @@ class VarianceCloseForm(StockForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.order_fields(["finding", "account", "witness", "witness_password"])
+
+
+class PrescriptionForm(forms.Form):
+    drug = forms.ModelChoiceField(label=_("Drug"), queryset=Drug.objects.none(), empty_label=None)
+    daily_quantity = forms.DecimalField(
+        label=_("Quantity per day (in the drug's ledger unit)"), max_digits=10, decimal_places=2
+    )
+    days = forms.IntegerField(label=_("Days"), min_value=1, max_value=366)
+    directions = forms.CharField(
+        label=_("Directions"), max_length=128, help_text=_("e.g. 每12小时一次，每次1片，口服")
+    )
+    diagnosis = forms.CharField(label=_("Diagnosis"), max_length=128)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["drug"].queryset = Drug.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, control_class__in=[c for c in ControlClass.values if c != ControlClass.WATCH]
+        ).order_by("control_class", "name")
+
+
+class DispenseForm(StockForm):
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["store"] = store_field(selectors.stores_in_scope(user=user))
+        self.fields["witness"].label = _("Checked by")
+        self.order_fields(["store", "witness", "witness_password"])
+
+
+class RightForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Doctor"), queryset=User.objects.none())
+    scope = forms.ChoiceField(label=_("Right"), choices=RightScope.choices)
+    training = forms.CharField(label=_("Training record"), max_length=128)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = selectors.colleagues(user=user)  # type: ignore[attr-defined]
+
+
+class DestroyForm(forms.Form):
+    numbers = forms.MultipleChoiceField(label=_("Prescriptions"), widget=forms.CheckboxSelectMultiple)
+    method = forms.CharField(label=_("Method"), max_length=128, help_text=_("e.g. shredded, incinerated"))
+    approver = forms.ModelChoiceField(label=_("Approved by the head"), queryset=User.objects.none())
+    approver_password = forms.CharField(
+        label=_("Head's password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args: Any, user: Any, numbers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["numbers"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]
+        self.fields["approver"].queryset = selectors.colleagues(user=user)  # type: ignore[attr-defined]

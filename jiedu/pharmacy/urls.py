@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiedu.pharmacy import views, views_books
+from jiedu.pharmacy import views, views_books, views_rx
 
 app_name = "pharmacy"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("alerts/", views_books.alerts, name="alerts"),
     path("variances/", views_books.variances, name="variances"),
     path("variances/<int:pk>/", views_books.variance_detail, name="variance_detail"),
+    path("prescriptions/", views_rx.rx_list, name="rx_list"),
+    path("prescriptions/write/", views_rx.rx_write, name="rx_write"),
+    path("prescriptions/<int:pk>/", views_rx.rx_detail, name="rx_detail"),
+    path("prescriptions/rights/", views_rx.rx_rights, name="rx_rights"),
+    path("prescriptions/destroy/", views_rx.rx_destroy, name="rx_destroy"),
 ]

@@ -30,6 +30,9 @@ class Action(StrEnum):
     STOCK_VIEW = "stock.view"
     STOCK_MANAGE = "stock.manage"
     STOCK_BOOKS = "stock.books"
+    RX_VIEW = "rx.view"
+    RX_WRITE = "rx.write"
+    RX_RIGHTS = "rx.rights"
     REPORT_INBOX = "report.inbox"
     REPORT_SENT_VIEW = "report.sent_view"
 
@@ -67,6 +70,11 @@ GRANTS: dict[Action, frozenset[Role]] = {
     # The books of controlled substances: monthly statements, registers, variances, alerts. Clinical staff read
     # their own institution's; inspectors and health officers those of the institutions in their region.
     Action.STOCK_BOOKS: frozenset(_CLINICAL | {R.INSPECTOR, R.HEALTH_OFFICER}),
+    # Special prescriptions: read like the books; written by doctors (holding the right for the class, a rule
+    # of the service); rights granted by the head; dispensed and destroyed by those who manage stock.
+    Action.RX_VIEW: frozenset(_CLINICAL | {R.INSPECTOR, R.HEALTH_OFFICER}),
+    Action.RX_WRITE: frozenset({R.DOCTOR}),
+    Action.RX_RIGHTS: frozenset({R.CLINIC_DIRECTOR}),
     # Reports addressed to the user's organisation: police stations and community rehab offices; the drug
     # regulator's inspectors and the health authority's officers (losses and thefts of controlled drugs).
     Action.REPORT_INBOX: frozenset({R.POLICE_LIAISON, R.COMMUNITY_WORKER, R.INSPECTOR, R.HEALTH_OFFICER}),

@@ -191,6 +191,7 @@ def test_me_lists_roles_and_actions(client, world, token):
         "person.unmask_id",
         "person.update",
         "person.view",
+        "rx.view",
         "stock.books",
         "stock.manage",
         "stock.view",

@@ -48,6 +48,28 @@ def variance_at_clinic_a(world, subject):
     return reverse("pharmacy:variance_detail", args=[close.variance_record.pk])
 
 
+def prescription_at_clinic_a(world, subject):
+    from jiedu.pharmacy import prescribing
+    from jiedu.pharmacy.models import Drug
+
+    build_clinic_stock(world)
+    prescribing.right_grant(
+        actor=world.users["director_a"],
+        user=world.users["doctor_a"],
+        scope="psychotropic_2",
+        training="培训合格",
+    )
+    rx = prescribing.prescription_write(
+        actor=world.users["doctor_a"], person=subject["person"], drug=Drug.objects.get(code="diazepam-tablet"),
+        daily_quantity=Decimal("1"), days=3, diagnosis="焦虑状态", directions="每晚一次，每次1片，口服",
+    )  # fmt: skip
+    return reverse("pharmacy:rx_detail", args=[rx.pk])
+
+
+def write_for_the_subject(world, subject):
+    return reverse("pharmacy:rx_write") + f"?person={subject['person'].pk}"
+
+
 ROWS: dict = {
     "pharmacy:stock": ("get", row(STOCK_VIEWERS)),
     "pharmacy:receive": ("get", row(STOCK_MANAGERS)),
@@ -75,4 +97,14 @@ ROWS: dict = {
             url=variance_at_clinic_a,
         ),
     ),
+    "pharmacy:rx_list": ("get", row(BOOK_READERS)),
+    "pharmacy:rx_write": ("get", row({"doctor_a"}, url=write_for_the_subject)),
+    # Clinic A's prescription: its staff (the dosing point belongs to the institution) and the county's
+    # inspector and officer; other clinics do not see it.
+    "pharmacy:rx_detail": (
+        "get",
+        row(BOOK_READERS, hidden={"nurse_b", "keeper_b", "nurse_elsewhere"}, url=prescription_at_clinic_a),
+    ),
+    "pharmacy:rx_rights": ("get", row({"director_a"})),
+    "pharmacy:rx_destroy": ("get", row(STOCK_MANAGERS)),
 }
