@@ -17,6 +17,9 @@ from jiedu.pharmacy.models import (
     CountKind,
     Drug,
     EntryKind,
+    EquipmentKind,
+    EquipmentStatus,
+    RegulatedEquipment,
     RightScope,
     StockBalance,
     Store,
@@ -310,3 +313,62 @@ class DestroyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["numbers"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]
         self.fields["approver"].queryset = selectors.colleagues(user=user)  # type: ignore[attr-defined]
+
+
+class KeeperForm(forms.Form):
+    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
+    user = forms.ModelChoiceField(label=_("Keeper"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = selectors.stores_in_scope(user=user)  # type: ignore[attr-defined]
+        self.fields["user"].queryset = selectors.clinic_family_staff(user=user)  # type: ignore[attr-defined]
+
+
+class KeyHoldersForm(forms.Form):
+    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
+    key_holder_a = forms.ModelChoiceField(label=_("First key holder"), queryset=User.objects.none())
+    key_holder_b = forms.ModelChoiceField(label=_("Second key holder"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = selectors.stores_in_scope(user=user)  # type: ignore[attr-defined]
+        staff = selectors.clinic_family_staff(user=user)
+        self.fields["key_holder_a"].queryset = staff  # type: ignore[attr-defined]
+        self.fields["key_holder_b"].queryset = staff  # type: ignore[attr-defined]
+
+
+class SealCardForm(forms.Form):
+    number = forms.CharField(label=_("Card number"), max_length=64)
+    issuer = forms.CharField(label=_("Issued by"), max_length=128)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(label=_("Valid until"), widget=DateInput)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class EquipmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EquipmentKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=128)
+    model = forms.CharField(label=_("Model"), max_length=64, required=False)
+    serial_no = forms.CharField(label=_("Serial number"), max_length=64)
+    location = forms.CharField(label=_("Location"), max_length=128)
+    custodian = forms.ModelChoiceField(label=_("Custodian"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["custodian"].queryset = selectors.colleagues(user=user)  # type: ignore[attr-defined]
+
+
+class EquipmentCheckForm(forms.Form):
+    equipment = forms.ModelChoiceField(label=_("Equipment"), queryset=RegulatedEquipment.objects.none())
+    status_found = forms.ChoiceField(label=_("Status found"), choices=EquipmentStatus.choices)
+    in_order = forms.BooleanField(label=_("In order"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["equipment"].queryset = RegulatedEquipment.objects.filter(  # type: ignore[attr-defined]
+            organisation_id=user.organisation_id
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiedu.pharmacy import views, views_books, views_rx
+from jiedu.pharmacy import views, views_books, views_custody, views_rx
 
 app_name = "pharmacy"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("alerts/", views_books.alerts, name="alerts"),
     path("variances/", views_books.variances, name="variances"),
     path("variances/<int:pk>/", views_books.variance_detail, name="variance_detail"),
+    path("custody/", views_custody.custody, name="custody"),
+    path("seal-cards/<int:pk>/use/", views_custody.seal_card_use, name="seal_card_use"),
     path("prescriptions/", views_rx.rx_list, name="rx_list"),
     path("prescriptions/write/", views_rx.rx_write, name="rx_write"),
     path("prescriptions/<int:pk>/", views_rx.rx_detail, name="rx_detail"),

@@ -30,6 +30,7 @@ class Action(StrEnum):
     STOCK_VIEW = "stock.view"
     STOCK_MANAGE = "stock.manage"
     STOCK_BOOKS = "stock.books"
+    STOCK_CUSTODY = "stock.custody"
     RX_VIEW = "rx.view"
     RX_WRITE = "rx.write"
     RX_RIGHTS = "rx.rights"
@@ -70,6 +71,8 @@ GRANTS: dict[Action, frozenset[Role]] = {
     # The books of controlled substances: monthly statements, registers, variances, alerts. Clinical staff read
     # their own institution's; inspectors and health officers those of the institutions in their region.
     Action.STOCK_BOOKS: frozenset(_CLINICAL | {R.INSPECTOR, R.HEALTH_OFFICER}),
+    # 专人负责、双人双锁: the head appoints keepers and key holders, registers seal cards and regulated equipment.
+    Action.STOCK_CUSTODY: frozenset({R.CLINIC_DIRECTOR}),
     # Special prescriptions: read like the books; written by doctors (holding the right for the class, a rule
     # of the service); rights granted by the head; dispensed and destroyed by those who manage stock.
     Action.RX_VIEW: frozenset(_CLINICAL | {R.INSPECTOR, R.HEALTH_OFFICER}),

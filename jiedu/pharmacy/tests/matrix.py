@@ -70,6 +70,13 @@ def write_for_the_subject(world, subject):
     return reverse("pharmacy:rx_write") + f"?person={subject['person'].pk}"
 
 
+def seal_card_of_clinic_a(world, subject):
+    from jiedu.pharmacy.models import SealCard
+
+    build_clinic_stock(world)
+    return reverse("pharmacy:seal_card_use", args=[SealCard.objects.get(organisation=world.clinic_a).pk])
+
+
 ROWS: dict = {
     "pharmacy:stock": ("get", row(STOCK_VIEWERS)),
     "pharmacy:receive": ("get", row(STOCK_MANAGERS)),
@@ -107,4 +114,9 @@ ROWS: dict = {
     ),
     "pharmacy:rx_rights": ("get", row({"director_a"})),
     "pharmacy:rx_destroy": ("get", row(STOCK_MANAGERS)),
+    "pharmacy:custody": ("get", row(BOOK_READERS)),
+    "pharmacy:seal_card_use": (
+        "get",
+        row(BOOK_READERS, hidden={"nurse_b", "keeper_b", "nurse_elsewhere"}, url=seal_card_of_clinic_a),
+    ),
 }

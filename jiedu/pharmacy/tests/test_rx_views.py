@@ -104,7 +104,9 @@ def test_the_printed_paper_is_light_red_for_narcotics_and_white_for_class_two(wo
         assert rx.mark in text and rx.number in text and "张三丰" in text
         poppler("pdftoppm", "-r", "50", "-png", "-singlefile", str(pdf), str(tmp_path / rx.number))
         image = Image.open(tmp_path / f"{rx.number}.png").convert("RGB")
-        colours[rx.paper] = image.getpixel((image.width * 85 // 100, image.height // 2))  # inside the paper, no text
+        colours[rx.paper] = image.getpixel(
+            (image.width * 85 // 100, image.height // 2)
+        )  # inside the paper, no text
     assert "麻醉药品和第一类精神药品处方" in poppler("pdftotext", str(tmp_path / f"{red.number}.pdf"), "-")
     assert "第二类精神药品处方" in poppler("pdftotext", str(tmp_path / f"{white.number}.pdf"), "-")
     r, g, b = colours["red"]
