@@ -324,6 +324,13 @@ class WardSupply:
     issue: int  # ledger units per issue to the ward
 
 
+#: Regulated equipment (the Nan'an 2022 plan names NMR spectrometers): organisation, kind, name, model, serial,
+#: location, custodian. Checked by its custodian every month.
+EQUIPMENT: tuple[tuple[str, str, str, str, str, str, str], ...] = (
+    ("rehab", "nmr_spectrometer", "核磁共振波谱仪", "AVANCE NEO 400", "NMR-2019-0417",
+     "南安市医院医技楼3层专用仪器室", "rehabkeeper1"),
+)
+
 WARD_STORE = "safe_rehab"
 WARD_NAME = "戒毒病区"
 WARD_SUPPLY: tuple[WardSupply, ...] = (

@@ -53,6 +53,8 @@ from jiedu.patients.services import id_number_index
 from jiedu.pharmacy.models import (
     CountKind,
     Drug,
+    EquipmentStatus,
+    RegulatedEquipment,
     SealCard,
     StockBalance,
     Store,
@@ -63,6 +65,7 @@ from jiedu.pharmacy.models import (
 from jiedu.pharmacy.services import (
     ReceiptLine,
     day_close,
+    equipment_check,
     fefo,
     stock_count,
     stock_issue,
@@ -170,6 +173,21 @@ def mmt_setup(*, organisations: dict[str, Organisation]) -> tuple[int, int]:
                 audit.record(
                     "stock.seal_card.register", obj=card, organisation=organisations[key], username=_SOURCE
                 )
+        for org_key, kind, name, model, serial, location, custodian in data.EQUIPMENT:
+            item, made = RegulatedEquipment.objects.get_or_create(
+                kind=kind,
+                serial_no=serial,
+                defaults={
+                    "organisation": organisations[org_key],
+                    "name": name,
+                    "model": model,
+                    "location": location,
+                    "custodian": User.objects.get(username=custodian),
+                    "registered_on": clock.local_today(),
+                },
+            )
+            if made:
+                audit.record("equipment.register", obj=item, organisation=item.organisation, username=_SOURCE)
         wanted = [(key, "") for key in data.REPORT_RECIPIENTS] + [
             (key, ReportKind.STOCK_LOSS) for key in data.STOCK_LOSS_RECIPIENTS
         ]
@@ -608,7 +626,19 @@ class _Service:
                     break
 
     def _ward(self, offset: int, day: dt.date) -> None:
-        """The addiction ward's safe: a delivery every four weeks, an issue to the ward every three days."""
+        """The addiction ward's safe: a delivery every four weeks, an issue to the ward every three days; the
+        regulated equipment checked by its custodian on the first of the month."""
+        if day.day == 1:
+            for item in RegulatedEquipment.objects.filter(organisation__in=self.orgs.values()).select_related(
+                "custodian"
+            ):
+                equipment_check(
+                    actor=item.custodian,
+                    equipment=item,
+                    status_found=EquipmentStatus.IN_USE,
+                    in_order=True,
+                    note="运行正常，使用登记完整，专人管理",
+                )
         spec = next(s for s in data.STORES if s.key == data.WARD_STORE)
         store = self.stores[spec.key]
         keeper, witness = self.users[spec.keeper], self.users[spec.witness]

@@ -140,6 +140,12 @@ def test_small_history_is_consistent_and_written_once():
         "strong_room": 1,
         "safe": 1,
     }
+    # The ward's NMR spectrometer is checked by its custodian on the first of the month.
+    from jiedu.pharmacy.models import EquipmentCheck
+
+    assert list(EquipmentCheck.objects.values_list("on", "checked_by__username", "in_order")) == [
+        (dt.date(2026, 11, 1), "rehabkeeper1", True)
+    ]
     # Every dispensing store closes every day; every store is fully counted on 31 October.
     assert Counter(DayClose.objects.values_list("kind", flat=True)) == {"day_close": 5 * DAYS, "monthly": 7}
     assert set(DayClose.objects.filter(kind="monthly").values_list("day", flat=True)) == {
