@@ -250,6 +250,9 @@ class PendingOut(Schema):
 class WitnessIn(Schema):
     witness_username: str | None = Field(None, max_length=150)
     witness_id: int | None = None
+    witness_password: str | None = Field(
+        None, max_length=128, description="The second person signs with their own password"
+    )
 
 
 class ReceiptIn(WitnessIn):
@@ -292,8 +295,34 @@ class CountIn(Schema):
 class DayCloseIn(WitnessIn):
     store_id: int
     day: dt.date | None = Field(None, description="Defaults to today")
+    kind: str = Field(
+        "day_close",
+        max_length=16,
+        description="day_close (end of a working day) or monthly (full stock-take)",
+    )
     counts: list[CountIn]
     note: str = Field("", max_length=255)
+
+
+class IssueIn(WitnessIn):
+    store_id: int
+    batch_id: int
+    quantity: Decimal = Field(..., max_digits=12, decimal_places=2)
+    department: str = Field(..., max_length=64)
+    voucher: str = Field(..., max_length=64, description="The department's requisition number")
+
+
+class LossIn(WitnessIn):
+    store_id: int
+    batch_id: int
+    quantity: Decimal = Field(..., max_digits=12, decimal_places=2)
+    kind: str = Field(..., max_length=16, description="loss or theft")
+    account: str = Field(..., max_length=255, description="What happened; it goes into the report")
+
+
+class VarianceCloseIn(WitnessIn):
+    finding: str = Field(..., max_length=16, description="counting_error, loss, theft or diversion")
+    account: str = Field(..., max_length=2000)
 
 
 class BalanceOut(Schema):
@@ -344,11 +373,53 @@ class DayCloseOut(Schema):
     id: int
     store_id: int
     day: dt.date
+    kind: str
     counted_by: str
     witness: str
     has_variance: bool
+    variance_id: int | None = Field(..., description="The investigation the variance opened")
     note: str
     lines: list[DayCloseLineOut]
+
+
+class VarianceOut(Schema):
+    id: int
+    count_id: int
+    store_id: int
+    day: dt.date
+    kind: str
+    shortfall: bool
+    surplus: bool
+    status: str
+    finding: str
+    reported_at: dt.datetime | None = Field(..., description="When the shortfall was reported, if it was")
+    closed_at: dt.datetime | None
+
+
+class StatementRowOut(Schema):
+    drug_code: str
+    drug_name: str
+    strength: str
+    unit: str
+    opening: Decimal
+    received: Decimal
+    returned: Decimal
+    transfers: Decimal
+    used: Decimal
+    wasted: Decimal
+    lost: Decimal
+    closing: Decimal
+    counted: Decimal | None = Field(..., description="At the month's last full stock-take; null if none")
+    variance: Decimal | None = Field(..., description="Book − counted at that stock-take (positive: missing)")
+
+
+class StatementOut(Schema):
+    institution_id: int
+    institution_name: str
+    period: str
+    store_ids: list[int]
+    uncounted_store_ids: list[int] = Field(..., description="Stores with no full stock-take in the month")
+    rows: list[StatementRowOut]
 
 
 # --- reports --------------------------------------------------------------------------------------------

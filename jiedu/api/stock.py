@@ -2,10 +2,14 @@
 
 The caller's stores are those of their organisation and, for an MMT clinic, of its dosing points (the same
 reach the stock services allow). A store, batch, entry or witness outside that reach is an unknown value of
-the field that named it. No ``from __future__ import annotations``: django-ninja reads the real annotations.
+the field that named it. The second person of every two-person record signs with their own password
+(``witness_password``), as on the pages. The books (variance investigations, the monthly statement) are read over
+the stores whose books the caller may read (``selectors.book_stores``). No ``from __future__ import annotations``:
+django-ninja reads the real annotations.
 """
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -14,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from jiedu.accounts.services import countersign
 from jiedu.api.auth import requires
 from jiedu.api.schemas import ErrorOut
 from jiedu.api.schemas_mmt import (
@@ -21,19 +26,25 @@ from jiedu.api.schemas_mmt import (
     DayCloseIn,
     DayCloseOut,
     EntryOut,
+    IssueIn,
+    LossIn,
     ReceiptIn,
     ReversalIn,
+    StatementOut,
     StockTransferIn,
     TransferEntriesOut,
+    VarianceCloseIn,
+    VarianceOut,
     WasteIn,
     WitnessIn,
 )
 from jiedu.core import clock
 from jiedu.core.errors import FieldErrors
-from jiedu.pharmacy import services
-from jiedu.pharmacy.models import Batch, DayClose, Drug, LedgerEntry, StockBalance, Store
+from jiedu.pharmacy import selectors, services, statements
+from jiedu.pharmacy.models import Batch, DayClose, Drug, LedgerEntry, StockBalance, StockVariance, Store
 from jiedu.policy import Action
 from jiedu.policy.scope import care_organisations
+from jiedu.registry.models import Organisation
 
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
@@ -68,11 +79,13 @@ def _batch(pk: int, field: str = "batch_id") -> Batch:
     return batch
 
 
-def _witness(user: Any, payload: WitnessIn) -> Any:
+def _witness(request: HttpRequest, payload: WitnessIn) -> Any:
     """The second person, named by username or id: a colleague of the caller's organisation (or, at a clinic,
-    of its dosing points). None when neither is given; the service then asks for a witness."""
+    of its dosing points), who signs with their own password (``witness_password``; a wrong one counts towards
+    their lockout). None when neither is given; the service then asks for a witness."""
     if payload.witness_username is None and payload.witness_id is None:
         return None
+    user = request.auth
     colleagues = get_user_model().objects.filter(is_active=True, organisation_id__in=care_organisations(user))
     if payload.witness_id is not None:
         field, found = "witness_id", colleagues.filter(pk=payload.witness_id).first()
@@ -80,6 +93,9 @@ def _witness(user: Any, payload: WitnessIn) -> Any:
         field, found = "witness_username", colleagues.filter(username=payload.witness_username).first()
     if found is None:
         raise FieldErrors({field: [_("No colleague of your organisation has this account.")]})
+    countersign(
+        request=request, user=found, password=payload.witness_password or "", field="witness_password"
+    )
     return found
 
 
@@ -162,7 +178,7 @@ def receipt(request: HttpRequest, payload: ReceiptIn) -> Status:
         raise FieldErrors({"drug_code": [_("Unknown drug.")]})
     entry = services.stock_receive(
         actor=request.auth,
-        witness=_witness(request.auth, payload),
+        witness=_witness(request, payload),
         store=store,
         line=services.ReceiptLine(
             drug=drug,
@@ -188,7 +204,7 @@ def receipt(request: HttpRequest, payload: ReceiptIn) -> Status:
 def transfer(request: HttpRequest, payload: StockTransferIn) -> Status:
     out, inn = services.stock_transfer(
         actor=request.auth,
-        witness=_witness(request.auth, payload),
+        witness=_witness(request, payload),
         source=_store(request.auth, payload.source_store_id, "source_store_id"),
         target=_store(request.auth, payload.target_store_id, "target_store_id"),
         batch=_batch(payload.batch_id),
@@ -204,7 +220,7 @@ def transfer(request: HttpRequest, payload: StockTransferIn) -> Status:
 def waste(request: HttpRequest, payload: WasteIn) -> Status:
     entry = services.stock_waste(
         actor=request.auth,
-        witness=_witness(request.auth, payload),
+        witness=_witness(request, payload),
         store=_store(request.auth, payload.store_id, "store_id"),
         batch=_batch(payload.batch_id),
         quantity=payload.quantity,
@@ -227,29 +243,65 @@ def reversal(request: HttpRequest, payload: ReversalIn) -> Status:
     if original is None:
         raise FieldErrors({"entry_id": [_("Unknown ledger entry.")]})
     entry = services.stock_reverse(
-        actor=request.auth, witness=_witness(request.auth, payload), entry=original, reason=payload.reason
+        actor=request.auth, witness=_witness(request, payload), entry=original, reason=payload.reason
     )
     return Status(201, _entry(entry.pk))
 
 
 @router.post(
-    "/stock/day-closes", response={201: DayCloseOut, **ERRORS}, summary="Two people count a store at day end"
+    "/stock/issues", response={201: EntryOut, **ERRORS}, summary="Issue to a department (two people)"
 )
 @requires(Action.STOCK_MANAGE)
-def day_close(request: HttpRequest, payload: DayCloseIn) -> Status:
+def issue(request: HttpRequest, payload: IssueIn) -> Status:
+    """An issue on a department's requisition: a keeper of the store issues, the department's receiver signs."""
+    entry = services.stock_issue(
+        actor=request.auth,
+        witness=_witness(request, payload),
+        store=_store(request.auth, payload.store_id, "store_id"),
+        batch=_batch(payload.batch_id),
+        quantity=payload.quantity,
+        department=payload.department,
+        voucher=payload.voucher,
+    )
+    return Status(201, _entry(entry.pk))
+
+
+@router.post(
+    "/stock/losses",
+    response={201: EntryOut, **ERRORS},
+    summary="Record a loss or theft (two people); reported at once",
+)
+@requires(Action.STOCK_MANAGE)
+def loss(request: HttpRequest, payload: LossIn) -> Status:
+    """Booked out and reported (a stock_loss report) to the police, the drug regulator and the health authority
+    in the same transaction."""
+    entry = services.stock_loss(
+        actor=request.auth,
+        witness=_witness(request, payload),
+        store=_store(request.auth, payload.store_id, "store_id"),
+        batch=_batch(payload.batch_id),
+        quantity=payload.quantity,
+        kind=payload.kind,
+        account=payload.account,
+    )
+    return Status(201, _entry(entry.pk))
+
+
+def _count(request: HttpRequest, payload: DayCloseIn) -> Status:
     store = _store(request.auth, payload.store_id, "store_id")
     counts: dict[int, Any] = {}
     for line in payload.counts:
         if line.batch_id in counts:
             raise FieldErrors({"counts": [_("Batch %(b)s is counted twice.") % {"b": line.batch_id}]})
         counts[line.batch_id] = line.quantity
-    close = services.day_close(
+    close = services.stock_count(
         actor=request.auth,
-        witness=_witness(request.auth, payload),
+        witness=_witness(request, payload),
         store=store,
         day=payload.day or clock.local_today(),
         counts=counts,
         note=payload.note,
+        kind=payload.kind,
     )
     close = (
         DayClose.objects.select_related("counted_by", "witness").prefetch_related("lines").get(pk=close.pk)
@@ -260,9 +312,11 @@ def day_close(request: HttpRequest, payload: DayCloseIn) -> Status:
             "id": close.pk,
             "store_id": close.store_id,
             "day": close.day,
+            "kind": close.kind,
             "counted_by": close.counted_by.username,
             "witness": close.witness.username,
             "has_variance": close.has_variance,
+            "variance_id": StockVariance.objects.filter(count=close).values_list("pk", flat=True).first(),
             "note": close.note,
             "lines": [
                 {
@@ -275,3 +329,147 @@ def day_close(request: HttpRequest, payload: DayCloseIn) -> Status:
             ],
         },
     )
+
+
+@router.post(
+    "/stock/day-closes", response={201: DayCloseOut, **ERRORS}, summary="Two people count a store at day end"
+)
+@requires(Action.STOCK_MANAGE)
+def day_close(request: HttpRequest, payload: DayCloseIn) -> Status:
+    """A count of every batch held; ``kind`` monthly makes it the month's full stock-take. A variance opens an
+    investigation (``variance_id``) and a shortfall beyond the tolerance is reported at once."""
+    return _count(request, payload)
+
+
+@router.post(
+    "/stock/counts",
+    response={201: DayCloseOut, **ERRORS},
+    summary="Two people count a store (day close or monthly stock-take)",
+)
+@requires(Action.STOCK_MANAGE)
+def stock_count(request: HttpRequest, payload: DayCloseIn) -> Status:
+    """The same count as /stock/day-closes, under a name that fits the monthly stock-take too."""
+    return _count(request, payload)
+
+
+def _variances(user: Any) -> QuerySet[StockVariance]:
+    return StockVariance.objects.filter(count__store__in=selectors.book_stores(user=user)).select_related(
+        "count", "report"
+    )
+
+
+def _variance_out(v: StockVariance) -> dict[str, Any]:
+    return {
+        "id": v.pk,
+        "count_id": v.count_id,
+        "store_id": v.count.store_id,
+        "day": v.count.day,
+        "kind": v.count.kind,
+        "shortfall": v.shortfall,
+        "surplus": v.surplus,
+        "status": v.status,
+        "finding": v.finding,
+        "reported_at": v.report.created_at if v.report else None,
+        "closed_at": v.closed_at,
+    }
+
+
+@router.get(
+    "/stock/variances",
+    response={200: list[VarianceOut], **ERRORS},
+    summary="Variance investigations of the stores whose books you read",
+)
+@requires(Action.STOCK_BOOKS)
+def variance_list(
+    request: HttpRequest, status: str = Query("", max_length=16), limit: int = Query(200, ge=1, le=1000)
+) -> list[dict]:
+    """Open investigations first, then the latest."""
+    qs = _variances(request.auth)
+    if status:
+        qs = qs.filter(status=status)
+    return [_variance_out(v) for v in qs.order_by("-status", "-opened_at", "-pk")[:limit]]
+
+
+@router.post(
+    "/stock/variances/{variance_id}/close",
+    response={200: VarianceOut, **ERRORS},
+    summary="Close an investigation with its finding (two people)",
+)
+@requires(Action.STOCK_MANAGE)
+def variance_close(request: HttpRequest, variance_id: int, payload: VarianceCloseIn) -> dict[str, Any]:
+    """A loss, theft or suspected diversion books each short batch out and reports the conclusion; an explained
+    counting error books nothing."""
+    variance = _variances(request.auth).select_related("count__store__organisation").get(pk=variance_id)
+    services.variance_close(
+        actor=request.auth,
+        witness=_witness(request, payload),
+        variance=variance,
+        finding=payload.finding,
+        account=payload.account,
+    )
+    return _variance_out(_variances(request.auth).get(pk=variance.pk))
+
+
+def _qty(value: Decimal | None) -> Decimal | None:
+    """A quantity at the ledger's two decimal places (sums come back unscaled from some databases)."""
+    return None if value is None else value.quantize(services.ML)
+
+
+def _month(raw: str) -> dt.date:
+    year, _sep, month = raw.partition("-")
+    try:
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        raise FieldErrors({"month": [_("Give the month as YYYY-MM.")]}) from None
+
+
+@router.get(
+    "/stock/statement",
+    response={200: StatementOut, **ERRORS},
+    summary="An institution's monthly statement per drug",
+)
+@requires(Action.STOCK_BOOKS)
+def statement(
+    request: HttpRequest,
+    institution_id: int,
+    month: str = Query(..., max_length=7, description="YYYY-MM"),
+) -> dict[str, Any]:
+    """Opening + received − returned ± transfers − used − wasted − lost = closing for each drug over the
+    institution's stores (its own and its dosing points'), with the month's last full stock-take against the
+    book. Transfers between the institution's own stores cancel out."""
+    first = _month(month)
+    stores = [
+        s
+        for s in selectors.book_stores(user=request.auth)
+        if (s.organisation.parent_clinic_id or s.organisation_id) == institution_id
+    ]
+    if not stores:
+        raise FieldErrors({"institution_id": [_("Unknown institution.")]})
+    institution = Organisation.objects.get(pk=institution_id)
+    result = statements.monthly_statement(stores=stores, month=first, title=institution.name)
+    return {
+        "institution_id": institution.pk,
+        "institution_name": institution.name,
+        "period": result.period,
+        "store_ids": [s.pk for s in result.stores],
+        "uncounted_store_ids": [s.pk for s in result.uncounted],
+        "rows": [
+            {
+                "drug_code": r.drug.code,
+                "drug_name": r.drug.name,
+                "strength": r.drug.strength,
+                "unit": r.drug.unit,
+                "opening": _qty(r.opening),
+                "received": _qty(r.received),
+                "returned": _qty(r.returned),
+                "transfers": _qty(r.transfers),
+                "used": _qty(r.used),
+                "wasted": _qty(r.wasted),
+                "lost": _qty(r.lost),
+                "closing": _qty(r.closing),
+                "counted": _qty(r.counted),
+                "variance": _qty(r.variance),
+            }
+            for r in result.rows
+        ],
+    }

@@ -20,7 +20,7 @@ from jiedu.patients.tests.test_races import run_in_threads
 from jiedu.pharmacy.models import LedgerEntry, StockBalance
 from jiedu.pharmacy.services import ledger_verify
 from jiedu.reports.models import Delivery, RecipientRule
-from jiedu.testing import build_clinic_stock, make_id_number
+from jiedu.testing import PASSWORD, build_clinic_stock, make_id_number
 
 ZSF = make_id_number(birth=dt.date(1979, 3, 8), seq=37)
 JSON = "application/json"
@@ -378,6 +378,7 @@ def test_stock_movements_with_a_witness(world, stock, as_):
         "supplier": "国药控股福建有限公司",
         "quality": "验收合格",
         "witness_username": "nurse_a",
+        "witness_password": PASSWORD,
     }
     received = keeper.post("/stock/receipts", receipt)
     assert received.status_code == 201
@@ -402,6 +403,7 @@ def test_stock_movements_with_a_witness(world, stock, as_):
             "batch_id": batch_id,
             "quantity": "200",
             "witness_id": world.nurse_point_a.pk,  # a keeper of the receiving store signs
+            "witness_password": PASSWORD,
         },
     )
     assert moved.status_code == 201
@@ -417,12 +419,18 @@ def test_stock_movements_with_a_witness(world, stock, as_):
             "quantity": "5",
             "reason": "打翻",
             "witness_id": world.nurse_a.pk,
+            "witness_password": PASSWORD,
         },
     )
     assert (spilt.status_code, spilt.json()["balance_after"]) == (201, "795.00")
     reversed_ = keeper.post(
         "/stock/reversals",
-        {"entry_id": spilt.json()["id"], "reason": "记错", "witness_username": "nurse_a"},
+        {
+            "entry_id": spilt.json()["id"],
+            "reason": "记错",
+            "witness_username": "nurse_a",
+            "witness_password": PASSWORD,
+        },
     )
     assert (reversed_.status_code, reversed_.json()["reverses_id"]) == (201, spilt.json()["id"])
     too_much = keeper.post(
@@ -433,6 +441,7 @@ def test_stock_movements_with_a_witness(world, stock, as_):
             "quantity": "5000",
             "reason": "x",
             "witness_id": world.nurse_a.pk,
+            "witness_password": PASSWORD,
         },
     )
     assert (too_much.status_code, too_much.json()["error"]["code"]) == (409, "insufficient_stock")
@@ -447,17 +456,86 @@ def test_stock_movements_with_a_witness(world, stock, as_):
         if b["store_id"] == store_a
     ]
     closed = keeper.post(
-        "/stock/day-closes", {"store_id": store_a, "counts": counts, "witness_username": "nurse_a"}
+        "/stock/day-closes",
+        {
+            "store_id": store_a,
+            "counts": counts,
+            "witness_username": "nurse_a",
+            "witness_password": PASSWORD,
+        },
     )
     assert closed.status_code == 201
-    assert (closed.json()["has_variance"], len(closed.json()["lines"])) == (False, 2)
+    assert (
+        closed.json()["kind"],
+        closed.json()["has_variance"],
+        closed.json()["variance_id"],
+        len(closed.json()["lines"]),
+    ) == ("day_close", False, None, 2)
     again = keeper.post(
-        "/stock/day-closes", {"store_id": store_a, "counts": counts, "witness_username": "nurse_a"}
+        "/stock/day-closes",
+        {
+            "store_id": store_a,
+            "counts": counts,
+            "witness_username": "nurse_a",
+            "witness_password": PASSWORD,
+        },
     )
     assert again.json()["error"]["fields"] == {"day": ["This store's day is already closed."]}
     for balance in StockBalance.objects.select_related("store", "batch"):
         assert ledger_verify(store=balance.store, batch=balance.batch) is None
     assert as_("police").get("/stock/balances").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_witness_signs_with_their_own_password(world, stock, as_):
+    keeper = as_("keeper_a")
+    store_a = stock[world.clinic_a.pk]
+    batch_id = StockBalance.objects.get(store=store_a).batch_id
+    waste = {
+        "store_id": store_a.pk,
+        "batch_id": batch_id,
+        "quantity": "5",
+        "reason": "打翻",
+        "witness_username": "nurse_a",
+    }
+    before = LedgerEntry.objects.count()
+
+    wrong = keeper.post("/stock/waste", {**waste, "witness_password": "guess"})
+    assert wrong.status_code == 422
+    assert wrong.json() == {
+        "error": {
+            "code": "invalid",
+            "message": "witness_password: This is not nurse_a's password.",
+            "fields": {"witness_password": ["This is not nurse_a's password."]},
+        }
+    }
+    missing = keeper.post("/stock/waste", waste)
+    assert missing.status_code == 422
+    assert missing.json()["error"]["fields"] == {
+        "witness_password": ["The witness signs by entering their own password."]
+    }
+    empty = keeper.post("/stock/waste", {**waste, "witness_password": ""})
+    assert empty.json()["error"]["fields"] == missing.json()["error"]["fields"]
+    assert LedgerEntry.objects.count() == before
+    assert StockBalance.objects.get(store=store_a).quantity == Decimal("5000.00")
+    # The wrong password counts towards the witness's lockout, like a failed sign-in.
+    assert User.objects.get(pk=world.nurse_a.pk).failed_login_count == 1
+    assert list(
+        AuditEntry.objects.filter(action="auth.countersign").values_list("actor_username", "outcome")
+    ) == [("nurse_a", "failure")]
+
+    signed = keeper.post("/stock/waste", {**waste, "witness_password": PASSWORD})
+    assert (signed.status_code, signed.json()["witness"], signed.json()["balance_after"]) == (
+        201,
+        "nurse_a",
+        "4995.00",
+    )
+    assert User.objects.get(pk=world.nurse_a.pk).failed_login_count == 0
+    assert list(
+        AuditEntry.objects.filter(action="auth.countersign")
+        .order_by("seq")
+        .values_list("actor_username", "outcome")
+    ) == [("nurse_a", "failure"), ("nurse_a", "success")]
 
 
 # --- reports --------------------------------------------------------------------------------------------
