@@ -4,6 +4,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jiedu.pharmacy.alerts import alerts_for
+from jiedu.pharmacy.selectors import stores_in_scope
 from jiedu.policy import Action, can, organisations_in_scope, persons_in_scope
 from jiedu.policy.views import guard
 from jiedu.registry.models import OrganisationType
@@ -23,4 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["organisation_types"] = [
             {"label": t.label, "count": counts[t.value]} for t in OrganisationType if counts.get(t.value)
         ]
+    if flags["stock_manage"]:
+        found = alerts_for(stores=list(stores_in_scope(user=user)), region_code=user.organisation.region_id)
+        context["stock_alerts"] = found.count
+        context["stock_variances"] = len(found.variances)
     return render(request, "web/home.html", context)

@@ -306,3 +306,14 @@ def test_a_renewed_card_or_a_counted_store_is_no_longer_an_alert(world, vault):
     found = alerts.alerts_for(stores=[vault], today=dt.date(2026, 11, 20), region_code=world.county.code)
     assert found.seal_cards == []
     assert found.overdue_counts == []
+
+
+def test_the_keepers_home_page_counts_what_needs_attention(world, vault, client):
+    """Clinic A on 20 November: morphine expiring within 90 days, three stores never stock-taken for October,
+    two dispensing stores not closed yesterday."""
+    login(client, world.keeper_a)
+    page = client.get(reverse("web:home"))
+    assert (page.context["stock_alerts"], page.context["stock_variances"]) == (6, 0)
+    assert "6 things need attention." in page.content.decode()
+    login(client, world.doctor_a)
+    assert "stock_alerts" not in client.get(reverse("web:home")).context
