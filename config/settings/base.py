@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "jiedu.pharmacy",
     "jiedu.mmt",
     "jiedu.reports",
+    "jiedu.labs",
     "jiedu.demo",
     "jiedu.api",
     "jiedu.web",

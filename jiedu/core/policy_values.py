@@ -49,6 +49,17 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
         Rule(
             "reports.deadline_working_days", 1, _("Working days within which a report must be acknowledged")
         ),
+        Rule("labs.urine_interval_days", 30, _("Longest interval between urine tests of a patient (days)")),
+        Rule(
+            "labs.urine_interval_days_early",
+            14,
+            _("Longest interval between urine tests in the first months of treatment (days)"),
+        ),
+        Rule("labs.urine_early_days", 90, _("Days from the start of treatment counted as the first months")),
+        Rule("labs.hiv_interval_days", 182, _("Days between HIV tests while negative")),
+        Rule("labs.hcv_interval_days", 365, _("Days between HCV tests while negative")),
+        Rule("labs.syphilis_interval_days", 365, _("Days between syphilis tests while negative")),
+        Rule("labs.due_soon_days", 14, _("Days ahead a test is listed as due")),
         Rule("pharmacy.expiry_warning_days", 90, _("Days before expiry when a batch is flagged")),
         Rule(
             "pharmacy.count_shortfall_tolerance",

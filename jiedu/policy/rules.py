@@ -32,6 +32,8 @@ class Action(StrEnum):
     STOCK_BOOKS = "stock.books"
     STOCK_CUSTODY = "stock.custody"
     RX_VIEW = "rx.view"
+    LAB_URINE = "lab.urine"
+    LAB_INFECTION = "lab.infection"
     RX_WRITE = "rx.write"
     RX_RIGHTS = "rx.rights"
     REPORT_INBOX = "report.inbox"
@@ -73,6 +75,10 @@ GRANTS: dict[Action, frozenset[Role]] = {
     Action.STOCK_BOOKS: frozenset(_CLINICAL | {R.INSPECTOR, R.HEALTH_OFFICER}),
     # 专人负责、双人双锁: the head appoints keepers and key holders, registers seal cards and regulated equipment.
     Action.STOCK_CUSTODY: frozenset({R.CLINIC_DIRECTOR}),
+    # Urine drug tests: taken and read by the clinic's doctors and nurses. Infection results (HIV, HCV, syphilis)
+    # likewise, and by nobody else: not the pharmacist, the director's overview, the police or the community.
+    Action.LAB_URINE: frozenset({R.DOCTOR, R.NURSE}),
+    Action.LAB_INFECTION: frozenset({R.DOCTOR, R.NURSE}),
     # Special prescriptions: read like the books; written by doctors (holding the right for the class, a rule
     # of the service); rights granted by the head; dispensed and destroyed by those who manage stock.
     Action.RX_VIEW: frozenset(_CLINICAL | {R.INSPECTOR, R.HEALTH_OFFICER}),

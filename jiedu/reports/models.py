@@ -20,11 +20,12 @@ class ReportKind(models.TextChoices):
     ENROLMENT = "enrolment", _("MMT enrolment filing")
     DROPOUT = "dropout", _("MMT dropout")
     EXIT = "exit", _("MMT exit")
+    RELAPSE = "relapse", _("Relapse (positive urine test)")
     STOCK_LOSS = "stock_loss", _("Loss or theft of controlled substances")
 
 
 #: Reports about a person carry the minimal identity fields; the others carry a factual summary instead.
-PERSON_KINDS = frozenset({ReportKind.ENROLMENT, ReportKind.DROPOUT, ReportKind.EXIT})
+PERSON_KINDS = frozenset({ReportKind.ENROLMENT, ReportKind.DROPOUT, ReportKind.EXIT, ReportKind.RELAPSE})
 
 
 class RecipientRule(models.Model):

@@ -183,6 +183,8 @@ def test_me_lists_roles_and_actions(client, world, token):
     assert data["organisation_name"] == "南安市美沙酮维持治疗门诊"
     assert data["actions"] == [
         "home.view",
+        "lab.infection",
+        "lab.urine",
         "mmt.dose",
         "mmt.view",
         "organisation.view",
