@@ -15,6 +15,7 @@ urlpatterns = [
     path("mmt/episodes/", include("jiedu.mmt.urls_episodes")),
     path("stock/", include("jiedu.pharmacy.urls")),
     path("reports/", include("jiedu.reports.urls")),
+    path("labs/", include("jiedu.labs.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

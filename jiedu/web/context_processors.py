@@ -13,7 +13,10 @@ NAV = [
     ("patients:register", _("Register a person"), Action.PERSON_REGISTER),
     ("mmt:window", _("Dosing window"), Action.MMT_DOSE),
     ("episodes:list", _("MMT episodes"), Action.MMT_VIEW),
+    ("labs:today", _("Tests"), Action.LAB_URINE),
     ("pharmacy:stock", _("Stock"), Action.STOCK_VIEW),
+    # Inspectors and health officers, who read the books without a stock page of their own.
+    ("pharmacy:statement", _("Controlled-substance books"), Action.STOCK_BOOKS),
     ("reports:inbox", _("Reports received"), Action.REPORT_INBOX),
     ("reports:sent", _("Reports sent"), Action.REPORT_SENT_VIEW),
     ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
@@ -27,6 +30,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": [], "my_roles": []}
     return {
-        "nav": [(name, label) for name, label, action in NAV if can(user, action)],
+        "nav": [
+            (name, label)
+            for name, label, action in NAV
+            if can(user, action) and not (name == "pharmacy:statement" and can(user, Action.STOCK_VIEW))
+        ],
         "my_roles": sorted(r.label for r in effective_roles(user)),
     }

@@ -73,6 +73,7 @@ def _app_rows() -> dict:
         "mmt.tests.matrix_episodes",
         "pharmacy.tests.matrix",
         "reports.tests.matrix",
+        "labs.tests.matrix",
     ):
         rows.update(importlib.import_module(f"jiedu.{module}").ROWS)
     return rows
