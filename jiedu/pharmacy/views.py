@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -49,116 +50,110 @@ def stock(request: HttpRequest) -> HttpResponse:
     )
 
 
-@guard(Action.STOCK_MANAGE)
-@require_http_methods(["GET", "POST"])
-def receive(request: HttpRequest) -> HttpResponse:
-    form = ReceiveForm(request.POST or None, user=request.user)
+def _signed_form(
+    request: HttpRequest,
+    form: Any,
+    template: str,
+    perform: Callable[[dict[str, Any]], str],
+    *,
+    field_map: dict[str, str] | None = None,
+    level: int = messages.SUCCESS,
+) -> HttpResponse:
+    """A two-person stock form: the witness signs with their password, the service does the work and says
+    what was done; a refusal is shown beside its field and writes nothing."""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             countersign(request=request, user=data["witness"], password=data["witness_password"])
-            entry = services.stock_receive(
-                actor=request.user,
-                witness=data["witness"],
-                store=data["store"],
-                line=services.ReceiptLine(
-                    drug=data["drug"],
-                    batch_no=data["batch_no"],
-                    expiry=data["expiry"],
-                    maker=data["maker"],
-                    quantity=data["quantity"],
-                    concentration_mg_per_ml=data["concentration"],
-                ),
-                voucher=data["voucher"],
-                supplier=data["supplier"],
-                quality=data["quality"],
-            )
+            message = perform(data)
         except FieldErrors as exc:
-            apply_field_errors(form, exc)
+            apply_field_errors(form, exc, field_map)
+        except services.InsufficientStock as exc:
+            form.add_error("quantity", exc.message)
         else:
-            messages.success(
-                request,
-                _("Received %(qty)s %(unit)s of batch %(batch)s into %(store)s.")
-                % {
-                    "qty": entry.quantity,
-                    "unit": data["drug"].unit,
-                    "batch": entry.batch.batch_no,
-                    "store": data["store"],
-                },
-            )
+            messages.add_message(request, level, message)
             return HttpResponseRedirect(reverse("pharmacy:stock"))
-    return _form_page(request, "pharmacy/receive.html", {"form": form})
+    return _form_page(request, template, {"form": form})
+
+
+@guard(Action.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def receive(request: HttpRequest) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        entry = services.stock_receive(
+            actor=request.user,
+            witness=data["witness"],
+            store=data["store"],
+            line=services.ReceiptLine(
+                drug=data["drug"],
+                batch_no=data["batch_no"],
+                expiry=data["expiry"],
+                maker=data["maker"],
+                quantity=data["quantity"],
+                concentration_mg_per_ml=data["concentration"],
+            ),
+            voucher=data["voucher"],
+            supplier=data["supplier"],
+            quality=data["quality"],
+        )
+        return _("Received %(qty)s %(unit)s of batch %(batch)s into %(store)s.") % {
+            "qty": entry.quantity,
+            "unit": data["drug"].unit,
+            "batch": entry.batch.batch_no,
+            "store": data["store"],
+        }
+
+    return _signed_form(
+        request, ReceiveForm(request.POST or None, user=request.user), "pharmacy/receive.html", perform
+    )
 
 
 @guard(Action.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
 def transfer(request: HttpRequest) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        out, _inn = services.stock_transfer(
+            actor=request.user,
+            witness=data["witness"],
+            source=data["source"],
+            target=data["target"],
+            batch=data["batch"],
+            quantity=data["quantity"],
+        )
+        return _("Transferred %(qty)s %(unit)s of batch %(batch)s from %(source)s to %(target)s.") % {
+            "qty": -out.quantity,
+            "unit": data["batch"].drug.unit,
+            "batch": data["batch"].batch_no,
+            "source": data["source"],
+            "target": data["target"],
+        }
+
     form = TransferForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            countersign(request=request, user=data["witness"], password=data["witness_password"])
-            out, _inn = services.stock_transfer(
-                actor=request.user,
-                witness=data["witness"],
-                source=data["source"],
-                target=data["target"],
-                batch=data["batch"],
-                quantity=data["quantity"],
-            )
-        except FieldErrors as exc:
-            apply_field_errors(form, exc, {"store": "source"})
-        except services.InsufficientStock as exc:
-            form.add_error("quantity", exc.message)
-        else:
-            messages.success(
-                request,
-                _("Transferred %(qty)s %(unit)s of batch %(batch)s from %(source)s to %(target)s.")
-                % {
-                    "qty": -out.quantity,
-                    "unit": data["batch"].drug.unit,
-                    "batch": data["batch"].batch_no,
-                    "source": data["source"],
-                    "target": data["target"],
-                },
-            )
-            return HttpResponseRedirect(reverse("pharmacy:stock"))
-    return _form_page(request, "pharmacy/transfer.html", {"form": form})
+    return _signed_form(request, form, "pharmacy/transfer.html", perform, field_map={"store": "source"})
 
 
 @guard(Action.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
 def waste(request: HttpRequest) -> HttpResponse:
-    form = WasteForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            countersign(request=request, user=data["witness"], password=data["witness_password"])
-            entry = services.stock_waste(
-                actor=request.user,
-                witness=data["witness"],
-                store=data["store"],
-                batch=data["batch"],
-                quantity=data["quantity"],
-                reason=data["reason"],
-            )
-        except FieldErrors as exc:
-            apply_field_errors(form, exc)
-        except services.InsufficientStock as exc:
-            form.add_error("quantity", exc.message)
-        else:
-            messages.success(
-                request,
-                _("Recorded %(qty)s %(unit)s of batch %(batch)s as waste in %(store)s.")
-                % {
-                    "qty": -entry.quantity,
-                    "unit": data["batch"].drug.unit,
-                    "batch": data["batch"].batch_no,
-                    "store": data["store"],
-                },
-            )
-            return HttpResponseRedirect(reverse("pharmacy:stock"))
-    return _form_page(request, "pharmacy/waste.html", {"form": form})
+    def perform(data: dict[str, Any]) -> str:
+        entry = services.stock_waste(
+            actor=request.user,
+            witness=data["witness"],
+            store=data["store"],
+            batch=data["batch"],
+            quantity=data["quantity"],
+            reason=data["reason"],
+        )
+        return _("Recorded %(qty)s %(unit)s of batch %(batch)s as waste in %(store)s.") % {
+            "qty": -entry.quantity,
+            "unit": data["batch"].drug.unit,
+            "batch": data["batch"].batch_no,
+            "store": data["store"],
+        }
+
+    return _signed_form(
+        request, WasteForm(request.POST or None, user=request.user), "pharmacy/waste.html", perform
+    )
 
 
 @guard(Action.STOCK_MANAGE)
@@ -225,65 +220,43 @@ def dayclose_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @guard(Action.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
 def issue(request: HttpRequest) -> HttpResponse:
-    form = IssueForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            countersign(request=request, user=data["witness"], password=data["witness_password"])
-            entry = services.stock_issue(
-                actor=request.user,
-                witness=data["witness"],
-                store=data["store"],
-                batch=data["batch"],
-                quantity=data["quantity"],
-                department=data["department"],
-                voucher=data["voucher"],
-            )
-        except FieldErrors as exc:
-            apply_field_errors(form, exc)
-        except services.InsufficientStock as exc:
-            form.add_error("quantity", exc.message)
-        else:
-            messages.success(
-                request,
-                _("Issued %(qty)s %(unit)s of %(drug)s, batch %(batch)s, to %(department)s.")
-                % {
-                    "qty": -entry.quantity,
-                    "unit": data["batch"].drug.unit,
-                    "drug": data["batch"].drug.name,
-                    "batch": data["batch"].batch_no,
-                    "department": data["department"],
-                },
-            )
-            return HttpResponseRedirect(reverse("pharmacy:stock"))
-    return _form_page(request, "pharmacy/issue.html", {"form": form})
+    def perform(data: dict[str, Any]) -> str:
+        entry = services.stock_issue(
+            actor=request.user,
+            witness=data["witness"],
+            store=data["store"],
+            batch=data["batch"],
+            quantity=data["quantity"],
+            department=data["department"],
+            voucher=data["voucher"],
+        )
+        return _("Issued %(qty)s %(unit)s of %(drug)s, batch %(batch)s, to %(department)s.") % {
+            "qty": -entry.quantity,
+            "unit": data["batch"].drug.unit,
+            "drug": data["batch"].drug.name,
+            "batch": data["batch"].batch_no,
+            "department": data["department"],
+        }
+
+    return _signed_form(
+        request, IssueForm(request.POST or None, user=request.user), "pharmacy/issue.html", perform
+    )
 
 
 @guard(Action.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
 def loss(request: HttpRequest) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        services.stock_loss(
+            actor=request.user,
+            witness=data["witness"],
+            store=data["store"],
+            batch=data["batch"],
+            quantity=data["quantity"],
+            kind=data["kind"],
+            account=data["account"],
+        )
+        return _("Booked out and reported to the police, the drug regulator and the health authority.")
+
     form = LossForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            countersign(request=request, user=data["witness"], password=data["witness_password"])
-            services.stock_loss(
-                actor=request.user,
-                witness=data["witness"],
-                store=data["store"],
-                batch=data["batch"],
-                quantity=data["quantity"],
-                kind=data["kind"],
-                account=data["account"],
-            )
-        except FieldErrors as exc:
-            apply_field_errors(form, exc)
-        except services.InsufficientStock as exc:
-            form.add_error("quantity", exc.message)
-        else:
-            messages.warning(
-                request,
-                _("Booked out and reported to the police, the drug regulator and the health authority."),
-            )
-            return HttpResponseRedirect(reverse("pharmacy:stock"))
-    return _form_page(request, "pharmacy/loss.html", {"form": form})
+    return _signed_form(request, form, "pharmacy/loss.html", perform, level=messages.WARNING)
