@@ -16,7 +16,8 @@ from jiedu.core.errors import FieldErrors
 from jiedu.core.forms import apply_field_errors
 from jiedu.labs import services
 from jiedu.labs.forms import LabTestForm, ResultForm
-from jiedu.labs.models import INFECTIONS, LabKind, LabTest, UrineSelectionLine
+from jiedu.labs.models import LabKind, LabTest, UrineSelectionLine
+from jiedu.labs.selectors import visible_tests
 from jiedu.policy import Action, can
 from jiedu.policy.scope import persons_in_scope
 from jiedu.policy.views import guard
@@ -25,16 +26,6 @@ from jiedu.policy.views import guard
 def _clinic(user: Any) -> Any:
     org = user.organisation
     return org.parent_clinic if org.parent_clinic_id else org
-
-
-def visible_tests(user: Any) -> Any:
-    """Tests the user may read: urine for urine readers, infections only for those who need them."""
-    kinds = []
-    if can(user, Action.LAB_URINE):
-        kinds.append(LabKind.URINE)
-    if can(user, Action.LAB_INFECTION):
-        kinds += list(INFECTIONS)
-    return LabTest.objects.filter(person__in=persons_in_scope(user), kind__in=kinds)
 
 
 @guard(Action.LAB_URINE)

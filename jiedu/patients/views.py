@@ -18,6 +18,7 @@ from jiedu.core import audit
 from jiedu.core.errors import FieldErrors
 from jiedu.core.exports import csv_response
 from jiedu.core.forms import apply_field_errors
+from jiedu.labs.selectors import visible_tests
 from jiedu.patients import selectors, services
 from jiedu.patients.forms import PersonRegisterForm, PersonUpdateForm
 from jiedu.patients.models import Person
@@ -124,7 +125,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_mmt_view": can(request.user, Action.MMT_VIEW),
             "can_mmt_enrol": can(request.user, Action.MMT_ENROL),
             "can_rx_write": can(request.user, Action.RX_WRITE),
+            "can_lab": can(request.user, Action.LAB_URINE),
             "affiliations": person.affiliations.select_related("organisation").order_by("since"),
+            # Urine tests for those who take them; HIV, HCV and syphilis only for the roles that need them.
+            "lab_tests": visible_tests(request.user)
+            .filter(person=person)
+            .select_related("collected_by")
+            .order_by("-collected_on", "-pk")[:50],
         },
     )
 

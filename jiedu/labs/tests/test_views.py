@@ -74,3 +74,27 @@ def test_an_infection_result_arrives_later_and_only_doctors_and_nurses_see_it(wo
         assert client.get(reverse("labs:today")).status_code == 403
     login(client, world.director_a)
     assert client.get(reverse("labs:result", args=[test.pk])).status_code == 403
+
+
+def test_the_persons_page_shows_infection_results_only_to_doctors_and_nurses(world, patient, client):
+    from jiedu.labs import services
+
+    person = patient.person
+    services.lab_record(actor=world.doctor_a, person=person, kind="hiv", reason="entry", result="positive")
+    services.lab_record(
+        actor=world.nurse_a, person=person, kind="urine", reason="due", analytes={"opiates": "negative"}
+    )
+    url = reverse("patients:detail", args=[person.pk])
+    login(client, world.doctor_a)
+    page = client.get(url)
+    assert [t.kind for t in page.context["lab_tests"]] == ["urine", "hiv"]
+    assert "HIV antibody" in page.content.decode()
+    # The director and the keeper of the same clinic see the person but no test at all; the police station does
+    # not see the person's record.
+    for user in (world.director_a, world.keeper_a):
+        login(client, user)
+        body = client.get(url).content.decode()
+        assert 'id="lab-tests"' not in body and "HIV" not in body
+    login(client, world.users["police"])
+    response = client.get(url)
+    assert response.status_code == 404 and b"HIV" not in response.content
