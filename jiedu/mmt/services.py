@@ -277,6 +277,16 @@ def _exit(episode: Episode, *, reason: str, on: dt.date, by: Any, note: str = ""
     _event(episode, EventKind.EXITED, by=by, on=episode.ended_on, reason=note, detail={"exit_reason": reason})
 
 
+#: The report an exit files, by its reason (the rules name self-termination, termination and detention); any
+#: other exit is reported as an exit.
+EXIT_REPORTS = {
+    ExitReason.VOLUNTARY: ReportKind.SELF_TERMINATION,
+    ExitReason.RULE_VIOLATION: ReportKind.TERMINATION,
+    ExitReason.RELAPSE: ReportKind.TERMINATION,
+    ExitReason.DETAINED: ReportKind.DETENTION,
+}
+
+
 def episode_exit(
     *, actor: Any, episode: Episode, reason: str, on: dt.date | None = None, note: str = ""
 ) -> Episode:
@@ -289,7 +299,7 @@ def episode_exit(
         _exit(episode, reason=reason, on=on or clock.local_today(), by=actor, note=note)
         audit.record("mmt.episode.exit", actor=actor, obj=episode, detail={"reason": reason})
         report_file(
-            kind=ReportKind.EXIT,
+            kind=EXIT_REPORTS.get(reason, ReportKind.EXIT),
             person=episode.person,
             source=episode.clinic,
             event_on=episode.ended_on,

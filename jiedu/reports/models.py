@@ -21,11 +21,24 @@ class ReportKind(models.TextChoices):
     DROPOUT = "dropout", _("MMT dropout")
     EXIT = "exit", _("MMT exit")
     RELAPSE = "relapse", _("Relapse (positive urine test)")
+    SELF_TERMINATION = "self_termination", _("MMT self-termination")
+    TERMINATION = "termination", _("MMT terminated by the clinic")
+    DETENTION = "detention", _("Left MMT on detention")
     STOCK_LOSS = "stock_loss", _("Loss or theft of controlled substances")
 
 
 #: Reports about a person carry the minimal identity fields; the others carry a factual summary instead.
-PERSON_KINDS = frozenset({ReportKind.ENROLMENT, ReportKind.DROPOUT, ReportKind.EXIT, ReportKind.RELAPSE})
+PERSON_KINDS = frozenset(
+    {
+        ReportKind.ENROLMENT,
+        ReportKind.DROPOUT,
+        ReportKind.EXIT,
+        ReportKind.RELAPSE,
+        ReportKind.SELF_TERMINATION,
+        ReportKind.TERMINATION,
+        ReportKind.DETENTION,
+    }
+)
 
 
 class RecipientRule(models.Model):

@@ -382,3 +382,26 @@ def test_after_review_flag_the_window_refuses_until_a_doctor_orders(world, stock
     )
     services.order_write(actor=world.doctor_a, episode=episode, dose_mg=Decimal("30"), reason="复评后继续")
     assert services.dose_administer(actor=world.nurse_a, person=person, site=world.clinic_a).status == "dosed"
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("voluntary", "self_termination"),
+        ("rule_violation", "termination"),
+        ("relapse", "termination"),
+        ("detained", "detention"),
+        ("completed", "exit"),
+        ("moved_away", "exit"),
+    ],
+)
+def test_an_exit_is_reported_as_what_it_was(world, stock, patient, recipients, reason, kind):
+    from jiedu.reports.models import Delivery
+
+    person, episode = patient
+    services.episode_exit(actor=world.doctor_a, episode=episode, reason=reason)
+    report = Report.objects.get(dedupe_key=f"exit:{episode.pk}")
+    assert (report.kind, report.person) == (kind, person)
+    assert sorted(Delivery.objects.filter(report=report).values_list("recipient__name", flat=True)) == sorted(
+        [world.police.name, world.community.name]
+    )
