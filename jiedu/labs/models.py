@@ -146,5 +146,10 @@ class LabTest(models.Model):
         return f"{self.person_id} {self.kind} {self.collected_on}"
 
     @property
+    def analyte_results(self) -> list[tuple[str, str]]:
+        """Each substance tested and its result, by their display names."""
+        return [(str(Analyte(a).label), str(Result(r).label)) for a, r in self.analytes.items()]
+
+    @property
     def is_infection(self) -> bool:
         return self.kind in INFECTIONS

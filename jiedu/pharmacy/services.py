@@ -42,6 +42,7 @@ from jiedu.pharmacy.models import (
     VarianceFinding,
     VarianceStatus,
 )
+from jiedu.policy.rules import Action, can
 from jiedu.reports.models import ReportKind
 from jiedu.reports.services import report_file
 
@@ -951,9 +952,13 @@ def ledgers_verify(*, stores: Any = None) -> tuple[int, list[LedgerBreak]]:
 
 
 def _head_of(store_or_org: Any, actor: Any) -> None:
+    """The actor heads the institution the store or organisation belongs to (the pages check the role too; the
+    rule holds here for every caller)."""
     org = getattr(store_or_org, "organisation", store_or_org)
     if actor.organisation_id != _clinic_family(org) and actor.organisation_id != org.pk:
         raise FieldErrors({"store": [_("%(org)s is not your institution.") % {"org": org.name}]})
+    if not can(actor, Action.STOCK_CUSTODY):
+        raise FieldErrors({"store": [_("Only the head of the institution does this.")]})
 
 
 def keeper_appoint(*, actor: Any, store: Store, user: Any, on: dt.date | None = None) -> StoreKeeper:

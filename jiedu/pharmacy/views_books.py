@@ -23,7 +23,7 @@ from jiedu.pharmacy import exports, registers, selectors, services, statements
 from jiedu.pharmacy.forms import VarianceCloseForm
 from jiedu.pharmacy.models import Drug, StockVariance, VarianceStatus
 from jiedu.policy import Action, can
-from jiedu.policy.views import guard
+from jiedu.policy.views import deny, guard
 
 
 def _month(request: HttpRequest) -> dt.date:
@@ -190,8 +190,6 @@ def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     may_close = can(request.user, Action.STOCK_MANAGE) and variance.status == VarianceStatus.OPEN
     if request.method == "POST" and not may_close:
-        from jiedu.policy.views import deny
-
         return deny(request, Action.STOCK_MANAGE)
     form = VarianceCloseForm(request.POST or None, user=request.user) if may_close else None
     if form is not None and request.method == "POST" and form.is_valid():

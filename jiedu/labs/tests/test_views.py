@@ -89,6 +89,7 @@ def test_the_persons_page_shows_infection_results_only_to_doctors_and_nurses(wor
     page = client.get(url)
     assert [t.kind for t in page.context["lab_tests"]] == ["urine", "hiv"]
     assert "HIV antibody" in page.content.decode()
+    assert "Opiates (morphine): Negative" in page.content.decode()
     # The director and the keeper of the same clinic see the person but no test at all; the police station does
     # not see the person's record.
     for user in (world.director_a, world.keeper_a):

@@ -480,3 +480,12 @@ def test_regulated_equipment_register_and_checks(world):
     assert list(
         EquipmentCheck.objects.values_list("status_found", "in_order", "note", "checked_by__username")
     ) == [("sealed", False, "封条破损，已重新加封", "keeper_a")]
+
+
+def test_only_the_head_appoints_keepers_even_through_the_service(world, stores, vault):
+    with pytest.raises(FieldErrors) as refused:
+        services.keeper_appoint(actor=world.keeper_a, store=vault, user=world.nurse_a)
+    assert refused.value.fields == {"store": ["Only the head of the institution does this."]}
+    assert list(StoreKeeper.objects.filter(store=vault).values_list("user__username", flat=True)) == [
+        "keeper_a"
+    ]

@@ -240,3 +240,4 @@ def test_only_the_head_grants_rights_to_the_institutions_doctors(world, pharmacy
             actor=world.director_a, user=world.nurse_a, scope="psychotropic_2", training="x"
         )
     assert refused.value.fields == {"user": ["nurse_a is not a doctor of 南安市美沙酮维持治疗门诊."]}
+    assert not PrescribingRight.objects.exists()
