@@ -49,6 +49,42 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
         Rule(
             "reports.deadline_working_days", 1, _("Working days within which a report must be acknowledged")
         ),
+        Rule(
+            "reports.voluntary_admission_deadline_hours",
+            24,
+            _("Hours within which a voluntary-rehab admission filing must be acknowledged"),
+        ),
+        Rule(
+            "reports.escalate_after_days",
+            1,
+            _("Days past its deadline after which an unacknowledged report goes to the narcotics office"),
+        ),
+        Rule(
+            "referrals.respond_working_days",
+            3,
+            _("Working days within which the receiving organisation accepts or declines a referral"),
+        ),
+        Rule(
+            "referrals.complete_days",
+            30,
+            _("Days after acceptance within which a referral is completed, else lost to follow-up"),
+        ),
+        Rule(
+            "community.report_within_days",
+            15,
+            _("Days within which a person under a community order reports to the office"),
+        ),
+        Rule("community.term_years", 3, _("Years of a community detox or rehab order")),
+        Rule(
+            "police.review_min_months",
+            6,
+            _("Months in MMT before a person is listed for a dynamic-control level review"),
+        ),
+        Rule(
+            "police.review_min_attendance_pct",
+            90,
+            _("Least attendance (percent of days) in each of those months for the review list"),
+        ),
         Rule("labs.urine_interval_days", 30, _("Longest interval between urine tests of a patient (days)")),
         Rule(
             "labs.urine_interval_days_early",

@@ -38,6 +38,14 @@ class Action(StrEnum):
     RX_RIGHTS = "rx.rights"
     REPORT_INBOX = "report.inbox"
     REPORT_SENT_VIEW = "report.sent_view"
+    REPORT_ESCALATIONS = "report.escalations"
+    REFERRAL_VIEW = "referral.view"
+    REFERRAL_HANDLE = "referral.handle"
+    COMMUNITY_ORDERS = "community.orders"
+    POLICE_EVIDENCE = "police.evidence"
+    VOLUNTARY_REHAB = "rehab.voluntary"
+    BULLETIN_VIEW = "bulletin.view"
+    BULLETIN_MAKE = "bulletin.make"
 
 
 R = Role
@@ -88,6 +96,31 @@ GRANTS: dict[Action, frozenset[Role]] = {
     # regulator's inspectors and the health authority's officers (losses and thefts of controlled drugs).
     Action.REPORT_INBOX: frozenset({R.POLICE_LIAISON, R.COMMUNITY_WORKER, R.INSPECTOR, R.HEALTH_OFFICER}),
     Action.REPORT_SENT_VIEW: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR}),
+    # Reports not acknowledged in time, escalated to the narcotics control office of the region.
+    Action.REPORT_ESCALATIONS: frozenset({R.NARCOTICS_OFFICER}),
+    # Referrals between agencies (转介): an organisation's inbox and sent list; made, accepted, declined and
+    # closed by those who decide on care (doctors, the head, community workers, CDC staff); nurses follow them.
+    Action.REFERRAL_VIEW: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR, R.NURSE, R.COMMUNITY_WORKER, R.CDC_STAFF}),
+    Action.REFERRAL_HANDLE: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR, R.COMMUNITY_WORKER, R.CDC_STAFF}),
+    # Community detox and rehab orders, check-ins, and their people's attendance (dosed yes/no) at MMT.
+    Action.COMMUNITY_ORDERS: frozenset({R.COMMUNITY_WORKER}),
+    # The monthly evidence for dynamic control: attendance, last positive test, reports; no clinical detail.
+    Action.POLICE_EVIDENCE: frozenset({R.POLICE_LIAISON}),
+    # Voluntary rehab admissions, agreements, stays and discharges (institution type checked by the service).
+    Action.VOLUNTARY_REHAB: frozenset({R.CLINIC_DIRECTOR, R.DOCTOR, R.NURSE}),
+    # The monthly work bulletin (定期工作通报): read by the participating organisations, issued by the office.
+    Action.BULLETIN_VIEW: frozenset(
+        {
+            R.CLINIC_DIRECTOR,
+            R.DOCTOR,
+            R.POLICE_LIAISON,
+            R.COMMUNITY_WORKER,
+            R.CDC_STAFF,
+            R.HEALTH_OFFICER,
+            R.NARCOTICS_OFFICER,
+        }
+    ),
+    Action.BULLETIN_MAKE: frozenset({R.NARCOTICS_OFFICER}),
 }
 
 _MEDICAL_STAFF = frozenset(_CLINICAL)

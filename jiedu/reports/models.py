@@ -24,6 +24,7 @@ class ReportKind(models.TextChoices):
     SELF_TERMINATION = "self_termination", _("MMT self-termination")
     TERMINATION = "termination", _("MMT terminated by the clinic")
     DETENTION = "detention", _("Left MMT on detention")
+    VOLUNTARY_ADMISSION = "voluntary_admission", _("Voluntary-rehab admission filing")
     STOCK_LOSS = "stock_loss", _("Loss or theft of controlled substances")
 
 
@@ -37,8 +38,12 @@ PERSON_KINDS = frozenset(
         ReportKind.SELF_TERMINATION,
         ReportKind.TERMINATION,
         ReportKind.DETENTION,
+        ReportKind.VOLUNTARY_ADMISSION,
     }
 )
+
+#: Kinds acknowledged within a number of hours (a policy value) instead of working days.
+DEADLINE_HOURS = {ReportKind.VOLUNTARY_ADMISSION: "reports.voluntary_admission_deadline_hours"}
 
 
 class RecipientRule(models.Model):

@@ -14,7 +14,7 @@ from jiedu.core.clock import SHANGHAI
 from jiedu.core.errors import DomainError
 from jiedu.core.policy_values import region_chain
 from jiedu.core.selectors import add_working_days, rule_value
-from jiedu.reports.models import PERSON_KINDS, Delivery, RecipientRule, Report
+from jiedu.reports.models import DEADLINE_HOURS, PERSON_KINDS, Delivery, RecipientRule, Report
 
 
 def recipients_for(*, kind: str, region_codes: list[str]) -> list[int]:
@@ -65,9 +65,7 @@ def report_file(
     chain = [*region_chain(person.household_region_id)] if person else []
     chain += region_chain(source.region_id)
     recipients = recipients_for(kind=kind, region_codes=list(dict.fromkeys(chain)))
-    days = rule_value("reports.deadline_working_days", region_code=source.region_id)
-    due_day = add_working_days(clock.local_today(), days)
-    due_at = dt.datetime.combine(due_day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
+    due_at = _deadline(kind, source.region_id, now)
     Delivery.objects.bulk_create([Delivery(report=report, recipient_id=r, due_at=due_at) for r in recipients])
     audit.record(
         "report.file",
@@ -77,6 +75,16 @@ def report_file(
         detail={"kind": kind, "recipients": recipients},
     )
     return report
+
+
+def _deadline(kind: str, region: str, now: dt.datetime) -> dt.datetime:
+    """Hours after filing for the kinds policy counts in hours; otherwise the end of the working day that is
+    ``reports.deadline_working_days`` after today."""
+    if kind in DEADLINE_HOURS:
+        return now + dt.timedelta(hours=rule_value(DEADLINE_HOURS[kind], region_code=region))
+    days = rule_value("reports.deadline_working_days", region_code=region)
+    due_day = add_working_days(clock.local_today(), days)
+    return dt.datetime.combine(due_day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
 
 
 class AlreadyAcknowledged(DomainError):

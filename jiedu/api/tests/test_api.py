@@ -193,6 +193,8 @@ def test_me_lists_roles_and_actions(client, world, token):
         "person.unmask_id",
         "person.update",
         "person.view",
+        "referral.view",
+        "rehab.voluntary",
         "rx.view",
         "stock.books",
         "stock.manage",

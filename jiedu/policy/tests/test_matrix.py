@@ -74,6 +74,10 @@ def _app_rows() -> dict:
         "pharmacy.tests.matrix",
         "reports.tests.matrix",
         "labs.tests.matrix",
+        "referrals.tests.matrix",
+        "community.tests.matrix",
+        "rehab.tests.matrix",
+        "bulletins.tests.matrix",
     ):
         rows.update(importlib.import_module(f"jiedu.{module}").ROWS)
     return rows

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BulletinsConfig(AppConfig):
+    name = "jiedu.bulletins"
+    label = "bulletins"
+    verbose_name = _("Work bulletins")
