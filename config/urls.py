@@ -18,6 +18,7 @@ urlpatterns = [
     path("labs/", include("jiedu.labs.urls")),
     path("referrals/", include("jiedu.referrals.urls")),
     path("community/", include("jiedu.community.urls")),
+    path("police/", include("jiedu.community.urls_police")),
     path("rehab/", include("jiedu.rehab.urls")),
     path("bulletins/", include("jiedu.bulletins.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
