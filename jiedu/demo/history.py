@@ -46,9 +46,11 @@ from jiedu.core.models import AuditEntry
 from jiedu.core.selectors import rule_value
 from jiedu.demo import data
 from jiedu.demo.generators import DemoPerson
+from jiedu.labs import services as labs
+from jiedu.labs.models import UrineSelectionLine
 from jiedu.mmt import services as mmt
 from jiedu.mmt.models import DoseDay, Episode, EpisodeEvent, EventKind, RefusalReason
-from jiedu.patients.models import Person
+from jiedu.patients.models import Affiliation, Person
 from jiedu.patients.services import id_number_index
 from jiedu.pharmacy.models import (
     CountKind,
@@ -73,6 +75,8 @@ from jiedu.pharmacy.services import (
     stock_transfer,
     variance_close,
 )
+from jiedu.referrals import services as referrals
+from jiedu.referrals.models import Referral
 from jiedu.registry.models import Organisation
 from jiedu.reports.models import Delivery, RecipientRule, ReportKind
 from jiedu.reports.services import report_acknowledge
@@ -405,6 +409,15 @@ class _Service:
         self.receipts = 0
         self.recipients = {organisations[k].pk: users[u] for k, u in data.ACKNOWLEDGED_BY.items()}
         self.recipient_names = {organisations[k].pk: k for k in data.ACKNOWLEDGED_BY}
+        #: Work to do on a later day (offset → callables run at 15:00): the CDC's answers to ART referrals.
+        self.later: dict[int, list[Any]] = defaultdict(list)
+        #: The urine draw of the day: episode id → the line drawing it.
+        self.drawn: dict[int, UrineSelectionLine] = {}
+        self.community_people = set(
+            Affiliation.objects.filter(organisation=organisations["community"]).values_list(
+                "person_id", flat=True
+            )
+        )
 
     def run(self) -> None:
         for offset in range(self.days):
@@ -418,10 +431,15 @@ class _Service:
             self.sim.at(day, 8, 0)
             for p in self.patients:
                 self._morning(p, offset)
+            self._draw(day)
             for p in self.patients:
                 if self._attends(p, offset):
                     self.sim.advance(_DOSE_GAP)
                     self._dose(p, offset)
+                    self._urine(p, offset)
+            self.sim.at(day, 15, 0)
+            for work in self.later.pop(offset, []):
+                work()
             self.sim.at(day, 16, 0)
             self._acknowledge(offset, day)
             self.sim.at(day, 17, 30)
@@ -447,6 +465,7 @@ class _Service:
         plan = p.plan
         doctor = self._doctor(p.home)
         if p.state == "waiting" and offset == plan.apply_day:
+            self._referred(p)
             p.episode = mmt.episode_apply(actor=doctor, person=p.person)
             p.state = "applied"
         if p.state == "applied" and offset == plan.assess_day:
@@ -471,6 +490,7 @@ class _Service:
             p.state = "active"
             self._order(p, plan.induction_mg, "诱导期首日剂量")
             p.next_step = offset + plan.step_days[0]
+            self._entry_tests(p, offset)
         if p.state == "suspended" and offset == p.resume_day:
             assert p.episode is not None
             mmt.episode_resume(actor=doctor, episode=p.episode)
@@ -549,6 +569,100 @@ class _Service:
         if outcome.status != "dosed":
             raise RuntimeError(f"Demo dose not given to person {plan.person}: {outcome.message}")
         p.last_dosed = offset
+
+    # -- referrals and tests --
+
+    def _referred(self, p: _Patient) -> None:
+        """People the community office registered come referred by it (with their written consent), and the
+        clinic accepts before the application; the enrolment completes the referral."""
+        if p.person.pk not in self.community_people:
+            return
+        clinic = self.orgs[p.home]
+        if Referral.objects.filter(
+            person=p.person, to_org=clinic, status__in=["requested", "accepted"]
+        ).exists():
+            return
+        referral = referrals.referral_make(
+            actor=self.users["community1"],
+            person=p.person,
+            kind="community_to_mmt",
+            to_org=clinic,
+            reason="社区戒毒人员，本人自愿申请美沙酮维持治疗",
+            basis="written_consent",
+            consent_on=clock.local_today(),
+        )
+        self.sim.advance(dt.timedelta(minutes=20))
+        referrals.referral_accept(actor=self._doctor(p.home), referral=referral)
+
+    def _rng(self, p: _Patient, what: str, offset: int) -> random.Random:
+        return random.Random(f"jiedu-demo:{self.seed}:{what}:{p.plan.person}:{offset}")  # noqa: S311
+
+    def _entry_tests(self, p: _Patient, offset: int) -> None:
+        """On entry: a urine test (positive for opiates: the dependence treated) and HIV, HCV and syphilis.
+        About 3 % are HIV-positive (referred to the CDC, which answers the next day and starts ART within two
+        weeks), 40 % HCV-positive, 4 % syphilis-positive — proportions seen among people who inject drugs."""
+        doctor = self._doctor(p.home)
+        rng = self._rng(p, "entry", offset)
+        analytes = {
+            "opiates": "positive",
+            "methamphetamine": "positive" if rng.random() < 0.15 else "negative",
+        }
+        labs.lab_record(actor=doctor, person=p.person, kind="urine", reason="entry", analytes=analytes)
+        for kind, rate in (("hiv", 0.03), ("hcv", 0.4), ("syphilis", 0.04)):
+            result = "positive" if rng.random() < rate else "negative"
+            test = labs.lab_record(actor=doctor, person=p.person, kind=kind, reason="entry", result=result)
+            if kind == "hiv" and result == "positive":
+                self._art_follow_up(test, offset, rng)
+
+    def _art_follow_up(self, test: Any, offset: int, rng: random.Random) -> None:
+        referral = Referral.objects.filter(lab_test=test).first()
+        if referral is None:
+            return
+        cdc, doctor = (
+            self.users["cdc1"],
+            self._doctor(next(k for k, org in self.orgs.items() if org.pk == referral.from_org_id)),
+        )
+        start_in = rng.randint(5, 14)
+        self.later[offset + 1].append(lambda: referrals.referral_accept(actor=cdc, referral=referral))
+        self.later[offset + 2].append(
+            lambda: referrals.vct_record(
+                actor=doctor, referral=referral, answer=rng.choice(["accepted", "declined", "no_partner"])
+            )
+        )
+        self.later[offset + start_in].append(
+            lambda: referrals.referral_complete(
+                actor=cdc, referral=referral, outcome="art_started", note="县疾控中心抗病毒治疗门诊"
+            )
+        )
+
+    def _draw(self, day: dt.date) -> None:
+        self.drawn = {}
+        for key in data.DOCTORS:
+            selection = labs.urine_select(clinic=self.orgs[key], day=day)
+            self.drawn.update({line.episode_id: line for line in selection.lines.all()})
+
+    def _urine(self, p: _Patient, offset: int) -> None:
+        """The drawn patients give their sample at the window: about 8 % opiate-positive (a relapse report and
+        the doctor's review), a few methamphetamine or ketamine."""
+        assert p.episode is not None
+        line = self.drawn.get(p.episode.pk)
+        if line is None or (p.guest is not None and p.guest[0] <= offset <= p.guest[1]):
+            return
+        rng = self._rng(p, "urine", offset)
+        analytes = {
+            "opiates": "positive" if rng.random() < 0.08 else "negative",
+            "methamphetamine": "positive" if rng.random() < 0.03 else "negative",
+            "ketamine": "positive" if rng.random() < 0.01 else "negative",
+            "mdma": "negative",
+        }
+        labs.lab_record(
+            actor=self.users[data.NURSES[p.site]],
+            person=p.person,
+            kind="urine",
+            reason=line.reason,
+            analytes=analytes,
+            selection_line=line,
+        )
 
     # -- stock --
 

@@ -36,6 +36,7 @@ from jiedu.labs.models import (
 from jiedu.mmt.models import Episode, EpisodeEvent, EpisodeStatus, EventKind
 from jiedu.policy import Action, can
 from jiedu.policy.scope import persons_in_scope
+from jiedu.referrals.services import art_referral_for
 from jiedu.reports.models import ReportKind
 from jiedu.reports.services import report_file
 
@@ -236,8 +237,16 @@ def lab_result(
 
 
 def _follow(test: LabTest, actor: Any) -> None:
-    """What a result sets off (inside the result's transaction)."""
+    """What a result sets off (inside the result's transaction): an opiate-positive urine test in treatment a
+    relapse report and a dose review (not the test on entry, which shows the dependence treated); an
+    HIV-positive test a referral to the CDC for free ART."""
+    if test.kind == LabKind.HIV and test.result == Result.POSITIVE:
+        episode = Episode.objects.filter(person_id=test.person_id, status=EpisodeStatus.ACTIVE).first()
+        art_referral_for(test=test, source=episode.clinic if episode else test.site, actor=actor)
+        return
     if test.kind != LabKind.URINE or test.analytes.get(Analyte.OPIATES) != Result.POSITIVE:
+        return
+    if test.reason == Reason.ENTRY:  # the evidence of dependence on admission, not a relapse
         return
     episode = (
         Episode.objects.select_for_update()

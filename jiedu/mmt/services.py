@@ -43,6 +43,7 @@ from jiedu.mmt.models import (
 from jiedu.patients.models import Affiliation, Person
 from jiedu.pharmacy.services import stock_draw_for_dose
 from jiedu.policy.scope import organisations_in_scope
+from jiedu.referrals.services import referrals_on_enrolment
 from jiedu.registry.models import Organisation, OrganisationType
 from jiedu.reports.models import ReportKind
 from jiedu.reports.services import report_file
@@ -224,6 +225,7 @@ def episode_accept(*, actor: Any, episode: Episode, start_on: dt.date | None = N
             dedupe_key=f"enrolment:{episode.pk}",
             actor=actor,
         )
+        referrals_on_enrolment(episode=episode, actor=actor)
     return episode
 
 

@@ -64,6 +64,7 @@ class Affiliation(models.Model):
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registered here")
+        REFERRED = "referred", _("Referred here")
 
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="affiliations"

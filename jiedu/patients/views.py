@@ -24,6 +24,7 @@ from jiedu.patients.forms import PersonRegisterForm, PersonUpdateForm
 from jiedu.patients.models import Person
 from jiedu.policy import Action, can
 from jiedu.policy.views import guard
+from jiedu.reports import selectors as report_selectors
 
 #: Service field names that the forms call otherwise.
 FIELD_MAP = {"household_region_code": "household_region"}
@@ -126,7 +127,9 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_mmt_enrol": can(request.user, Action.MMT_ENROL),
             "can_rx_write": can(request.user, Action.RX_WRITE),
             "can_lab": can(request.user, Action.LAB_URINE),
+            "can_refer": can(request.user, Action.REFERRAL_HANDLE),
             "affiliations": person.affiliations.select_related("organisation").order_by("since"),
+            "disclosures": report_selectors.disclosures(user=request.user, person=person)[:100],
             # Urine tests for those who take them; HIV, HCV and syphilis only for the roles that need them.
             "lab_tests": visible_tests(request.user)
             .filter(person=person)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import crypto
+from jiedu.core.models import AppendOnlyModel
 
 
 class ReportKind(models.TextChoices):
@@ -143,3 +144,85 @@ class Delivery(models.Model):
     def is_overdue(self, now: dt.datetime) -> bool:
         """Not acknowledged and past its deadline (the inbox's "overdue" filter is the same rule in SQL)."""
         return self.acknowledged_at is None and self.due_at < now
+
+
+class Basis(models.TextChoices):
+    """Why a person's details may go to another organisation."""
+
+    REPORTING_DUTY = "reporting_duty", _("Reporting duty under the Regulations on Drug Rehabilitation")
+    WRITTEN_CONSENT = "written_consent", _("Written consent of the person")
+    ORAL_CONSENT = "oral_consent", _("Oral consent of the person, witnessed")
+    INFECTIOUS_DISEASE_LAW = (
+        "infectious_disease_law",
+        _("Law on the Prevention and Treatment of Infectious Diseases (HIV care)"),
+    )
+    ANTI_DRUG_LAW = "anti_drug_law", _("Anti-Drug Law: hand-over on release or under a community order")
+
+
+class Disclosed(models.TextChoices):
+    """What can be disclosed about a person, as the register names it."""
+
+    NAME = "name", _("Name")
+    ID_NUMBER = "id_number", _("Identity number")
+    ID_MASKED = "id_masked", _("Identity number (masked)")
+    SEX_AGE = "sex_age", _("Sex and age")
+    PHONE = "phone", _("Phone")
+    EVENT = "event", _("The reported event and its date")
+    REASON = "reason", _("Reason for referral")
+    HIV_POSITIVE = "hiv_positive", _("HIV-positive result and its date")
+    RECORD = "record", _("The record, as the receiver's roles allow")
+
+
+class Disclosure(AppendOnlyModel):
+    """The disclosure register: what was disclosed about whom, to whom, when and on what legal basis."""
+
+    person = models.ForeignKey(
+        "patients.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="disclosures"
+    )
+    source = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("disclosed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("disclosed to"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    fields = models.JSONField(_("what"))
+    basis = models.CharField(_("legal basis"), max_length=32, choices=Basis.choices)
+    #: What carried it: "report:<pk>" or "referral:<pk>".
+    via = models.CharField(_("by way of"), max_length=40)
+    #: It disclosed an infection result (an ART referral): shown only to those who may read such results.
+    infection = models.BooleanField(_("discloses an infection result"), default=False)
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["person", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.recipient_id} {self.at}"
+
+    @property
+    def field_labels(self) -> list[str]:
+        return [str(Disclosed(f).label) for f in self.fields]
+
+
+class Escalation(AppendOnlyModel):
+    """A report not acknowledged in time, escalated to the narcotics control office of the region."""
+
+    delivery = models.OneToOneField(Delivery, on_delete=models.PROTECT, related_name="escalation")
+    office = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("narcotics control office"),
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    at = models.DateTimeField(_("escalated at"))
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} → {self.office_id}"

@@ -14,7 +14,21 @@ from jiedu.core.clock import SHANGHAI
 from jiedu.core.errors import DomainError
 from jiedu.core.policy_values import region_chain
 from jiedu.core.selectors import add_working_days, rule_value
-from jiedu.reports.models import DEADLINE_HOURS, PERSON_KINDS, Delivery, RecipientRule, Report
+from jiedu.registry.models import Organisation, OrganisationType
+from jiedu.reports.models import (
+    DEADLINE_HOURS,
+    PERSON_KINDS,
+    Basis,
+    Delivery,
+    Disclosed,
+    Disclosure,
+    Escalation,
+    RecipientRule,
+    Report,
+)
+
+#: What a report about a person discloses to each recipient (the minimal fields).
+REPORT_FIELDS = [Disclosed.NAME.value, Disclosed.ID_NUMBER.value, Disclosed.EVENT.value]
 
 
 def recipients_for(*, kind: str, region_codes: list[str]) -> list[int]:
@@ -67,6 +81,21 @@ def report_file(
     recipients = recipients_for(kind=kind, region_codes=list(dict.fromkeys(chain)))
     due_at = _deadline(kind, source.region_id, now)
     Delivery.objects.bulk_create([Delivery(report=report, recipient_id=r, due_at=due_at) for r in recipients])
+    if person is not None:
+        Disclosure.objects.bulk_create(
+            [
+                Disclosure(
+                    person=person,
+                    source=source,
+                    recipient_id=r,
+                    at=now,
+                    fields=REPORT_FIELDS,
+                    basis=Basis.REPORTING_DUTY,
+                    via=f"report:{report.pk}",
+                )
+                for r in recipients
+            ]
+        )
     audit.record(
         "report.file",
         actor=actor,
@@ -101,3 +130,54 @@ def report_acknowledge(*, actor: Any, delivery: Delivery) -> Delivery:
         audit.record("report.acknowledge", actor=actor, obj=delivery.report, detail={"delivery": delivery.pk})
     delivery.refresh_from_db()
     return delivery
+
+
+def narcotics_office_for(region_code: str) -> Organisation | None:
+    """The narcotics control office of the region, else of the prefecture, else of the province."""
+    for code in region_chain(region_code):
+        office = (
+            Organisation.objects.filter(
+                type=OrganisationType.NARCOTICS_OFFICE, region_id=code, is_active=True
+            )
+            .order_by("pk")
+            .first()
+        )
+        if office is not None:
+            return office
+    return None
+
+
+def reports_escalate(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[int]:
+    """Deliveries still unacknowledged ``reports.escalate_after_days`` after their deadline go to the narcotics
+    control office of the reporting organisation's region, once each. Idempotent; for the daily timer."""
+    now = now or clock.now()
+    late = (
+        Delivery.objects.filter(acknowledged_at__isnull=True, escalation__isnull=True, due_at__lt=now)
+        .select_related("report__source")
+        .order_by("due_at", "pk")
+    )
+    escalated = []
+    for delivery in late:
+        source = delivery.report.source
+        grace = rule_value("reports.escalate_after_days", region_code=source.region_id)
+        if delivery.due_at + dt.timedelta(days=grace) > now:
+            continue
+        office = narcotics_office_for(source.region_id)
+        if office is None:
+            continue
+        if dry_run:
+            escalated.append(delivery.pk)
+            continue
+        try:
+            with transaction.atomic():
+                escalation = Escalation.objects.create(delivery=delivery, office=office, at=now)
+                audit.record(
+                    "report.escalate",
+                    organisation=office,
+                    obj=delivery.report,
+                    detail={"delivery": delivery.pk, "escalation": escalation.pk},
+                )
+        except IntegrityError:  # escalated by another run at the same moment
+            continue
+        escalated.append(delivery.pk)
+    return escalated

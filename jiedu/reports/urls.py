@@ -6,5 +6,6 @@ app_name = "reports"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("sent/", views.sent, name="sent"),
+    path("escalations/", views.escalations, name="escalations"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
 ]

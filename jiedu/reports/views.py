@@ -83,3 +83,11 @@ def sent(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     rows = [(r, [(d, d.is_overdue(now)) for d in r.deliveries.all()]) for r in reports]
     return render(request, "reports/sent.html", {"rows": rows})
+
+
+@guard(Action.REPORT_ESCALATIONS)
+def escalations(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.escalations(user=request.user)[:300])
+    with transaction.atomic():
+        audit.record("report.escalations_view", actor=request.user, detail={"count": len(rows)})
+    return render(request, "reports/escalations.html", {"rows": rows, "now": clock.now()})

@@ -17,8 +17,10 @@ NAV = [
     ("pharmacy:stock", _("Stock"), Action.STOCK_VIEW),
     # Inspectors and health officers, who read the books without a stock page of their own.
     ("pharmacy:statement", _("Controlled-substance books"), Action.STOCK_BOOKS),
+    ("referrals:inbox", _("Referrals"), Action.REFERRAL_VIEW),
     ("reports:inbox", _("Reports received"), Action.REPORT_INBOX),
     ("reports:sent", _("Reports sent"), Action.REPORT_SENT_VIEW),
+    ("reports:escalations", _("Overdue reports"), Action.REPORT_ESCALATIONS),
     ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
     ("core:audit", _("Audit log"), Action.AUDIT_VIEW),
     ("admin:index", _("Administration"), Action.ADMIN_ACCESS),

@@ -18,9 +18,11 @@ from jiedu.demo import data
 from jiedu.demo.generators import demo_people
 from jiedu.demo.history import HistoryResult, history_plan, history_start, simulated_clock
 from jiedu.demo.services import demo_seed
+from jiedu.labs.models import LabTest
 from jiedu.mmt.models import DoseDay, DoseOrder, DosePart, Episode, EpisodeEvent
 from jiedu.pharmacy.models import DayClose, LedgerEntry, StockBalance, Store
 from jiedu.pharmacy.services import ledger_verify
+from jiedu.referrals.models import Referral
 from jiedu.reports.models import Delivery, RecipientRule, Report
 
 PERSONS, DAYS, PATIENTS = 20, 30, 20
@@ -105,9 +107,9 @@ def test_small_history_is_consistent_and_written_once():
         "applied": 20,
         "assessed": 20,
         "accepted": 19,
-        "order": 71,
-        "reviewed": 19,
-        "review_needed": 2,
+        "order": 78,
+        "reviewed": 27,
+        "review_needed": 10,  # 2 after missed doses, 8 after an opiate-positive urine test
         "dropout": 1,
         "suspended": 1,
     }
@@ -161,18 +163,38 @@ def test_small_history_is_consistent_and_written_once():
     assert Counter(Report.objects.values_list("kind", flat=True)) == {
         "enrolment": accepted,
         "dropout": dropouts,
+        "relapse": 8,
         "stock_loss": 2,
     }
     assert Counter(Delivery.objects.values_list("recipient__name", flat=True)) == {
-        "南安市公安局溪美派出所": 20,
-        "南安市社区戒毒社区康复工作办公室": 20,
+        "南安市公安局溪美派出所": 28,
+        "南安市社区戒毒社区康复工作办公室": 28,
         "南安市公安局": 2,
         "南安市市场监督管理局": 2,
         "南安市卫生健康局": 2,
     }
     service = summary.service
-    assert (service.dose_days, service.dropouts, service.reports) == (305, 1, 22)
-    assert (service.acknowledged, service.open, service.overdue) == (44, 1, 1)
+    assert (service.dose_days, service.dropouts, service.reports) == (305, 1, 30)
+    assert (service.acknowledged, service.open, service.overdue) == (59, 1, 2)
+    # Tests: on entry urine (opiate-positive: the dependence treated, no relapse), HIV, HCV and syphilis; then
+    # the daily draw's samples, given at the window.
+    assert Counter(LabTest.objects.values_list("kind", "reason", "result")) == {
+        ("urine", "entry", "positive"): 19,
+        ("urine", "due", "negative"): 18,
+        ("urine", "due", "positive"): 4,
+        ("urine", "random", "negative"): 23,
+        ("urine", "random", "positive"): 6,
+        ("hiv", "entry", "negative"): 19,
+        ("hcv", "entry", "positive"): 11,
+        ("hcv", "entry", "negative"): 8,
+        ("syphilis", "entry", "negative"): 18,
+        ("syphilis", "entry", "positive"): 1,
+    }
+    assert LabTest.objects.exclude(reason="entry").filter(kind="urine", selection_line=None).count() == 0
+    # The people the community office registered came referred by it; their enrolment completed the referral.
+    assert Counter(Referral.objects.values_list("kind", "status", "outcome")) == {
+        ("community_to_mmt", "completed", "enrolled"): 4
+    }
     assert audit.verify().broken is None
 
     before = _sizes()
@@ -195,7 +217,7 @@ def test_command_prints_the_service_summary_and_the_same_seed_gives_the_same_his
     assert "  episodes: active 18, assessed 1, suspended 1" in text
     assert "  doses: 305 dose days for 19 persons" in text
     assert "  dropouts: 1" in text
-    assert "  reports: 22 filed; deliveries 44 acknowledged, 1 open, 1 overdue" in text
+    assert "  reports: 30 filed; deliveries 59 acknowledged, 1 open, 2 overdue" in text
     lines = text.splitlines()
     stock = lines[lines.index("  methadone on hand (mL):") + 1 :]
     assert [line.split()[1:] for line in stock] == [

@@ -129,6 +129,16 @@ def test_methamphetamine_alone_files_no_relapse_report(world, patients, recipien
     assert not Report.objects.filter(kind="relapse").exists()
 
 
+def test_the_opiate_positive_test_on_entry_is_no_relapse(world, patients, recipients):
+    services.lab_record(
+        actor=world.nurse_a, person=patients[0].person, kind="urine", reason="entry",
+        analytes={"opiates": "positive"},
+    )  # fmt: skip
+    assert not Report.objects.filter(kind="relapse").exists()
+    patients[0].refresh_from_db()
+    assert patients[0].needs_review is False
+
+
 def test_a_result_is_recorded_once(world, patients):
     test = services.lab_record(actor=world.doctor_a, person=patients[0].person, kind="hiv", reason="entry")
     assert test.result == ""

@@ -43,4 +43,6 @@ ROWS: dict = {
             ok_status=302,
         ),
     ),
+    # The narcotics control office's page: no persona of the matrix works there.
+    "reports:escalations": ("get", row(set())),
 }
