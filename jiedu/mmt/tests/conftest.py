@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from jiedu.core import clock
 from jiedu.mmt import services
 from jiedu.patients import services as person_services
 from jiedu.reports.models import RecipientRule
@@ -50,7 +51,15 @@ def enrol(world, person, *, doctor="doctor_a", start_on=None, dose=Decimal("30")
     return episode
 
 
+#: The day the shared fixtures are built on: the tests never read the wall clock (a run in the evening, UTC,
+#: is already the next day in Shanghai).
+FIXTURE_MORNING = dt.datetime(2026, 11, 23, 7, 30, tzinfo=clock.SHANGHAI)
+
+
 @pytest.fixture
-def patient(world, stock):
+def patient(world, stock, monkeypatch):
+    """A patient enrolled at clinic A on the morning of 23 November 2026 (the clock stays there until the test
+    moves it)."""
+    monkeypatch.setattr(clock, "now", lambda: FIXTURE_MORNING)
     person = register(world)
     return person, enrol(world, person)

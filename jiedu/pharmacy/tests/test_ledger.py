@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stores(world):
+def stores(world, monkeypatch):
+    """Stock received on the morning of 23 November 2026 (never the wall clock's day)."""
+    from jiedu.core import clock
+
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 11, 23, 7, 30, tzinfo=clock.SHANGHAI))
     return build_clinic_stock(world, quantity="1000")
 
 

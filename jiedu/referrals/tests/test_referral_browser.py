@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from jiedu.core import clock
 from jiedu.mmt.tests.conftest import register
 from jiedu.referrals.models import Referral
 from jiedu.reports.models import Disclosure
@@ -49,7 +50,7 @@ def test_community_refers_and_the_clinic_accepts(live_world, new_page, screensho
     worker.locator("form.stack button[type=submit]").click()
     expect(worker.locator('[data-field="consent_on"] .errorlist')).to_contain_text("同意")
     assert Referral.objects.count() == 0
-    worker.locator("#id_consent_on").fill(dt.date.today().isoformat())
+    worker.locator("#id_consent_on").fill(clock.local_today().isoformat())
     worker.screenshot(path=str(screenshot_dir / "30-referral-made.png"), full_page=True)
     worker.locator("form.stack button[type=submit]").click()
     expect(worker.locator("#referral-status")).to_contain_text("已申请")

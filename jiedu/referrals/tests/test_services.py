@@ -14,7 +14,7 @@ from jiedu.patients.models import Affiliation
 from jiedu.policy.scope import persons_in_scope
 from jiedu.referrals import services
 from jiedu.referrals.models import PartnerVct, Referral, ReferralEvent
-from jiedu.referrals.tests.conftest import NOV_2, recipients, register  # noqa: F401 - a fixture
+from jiedu.referrals.tests.conftest import NOV_2, register
 from jiedu.registry.models import Organisation
 from jiedu.reports.models import Disclosure
 from jiedu.testing import build_clinic_stock

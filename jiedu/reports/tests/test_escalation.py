@@ -12,7 +12,7 @@ from jiedu.core.models import RegionalSetting
 from jiedu.registry.models import Organisation
 from jiedu.reports import services
 from jiedu.reports.models import Disclosure, Escalation, RecipientRule
-from jiedu.reports.tests.test_reports import file, freeze, person  # noqa: F401 - the fixture
+from jiedu.reports.tests.test_reports import file, freeze
 from jiedu.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
