@@ -355,6 +355,8 @@ METHADONE_SUPPLIER = "国药控股福建有限公司"
 
 #: Reports about people of the county go to these organisations; the user who acknowledges them.
 REPORT_RECIPIENTS: dict[str, str] = {"police_ximei": "police1", "community": "community1"}
+#: Voluntary-rehab admissions are filed with the 溪美 police station only.
+VOLUNTARY_ADMISSION_RECIPIENT = "police_ximei"
 #: Who acknowledges what each recipient is sent (the person-report recipients, then the stock-loss ones).
 ACKNOWLEDGED_BY: dict[str, str] = {
     **REPORT_RECIPIENTS,

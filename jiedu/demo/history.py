@@ -41,6 +41,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from jiedu.accounts.models import User
+from jiedu.bulletins import services as bulletins
+from jiedu.community import services as community
 from jiedu.core import audit, clock
 from jiedu.core.models import AuditEntry
 from jiedu.core.selectors import rule_value
@@ -78,8 +80,9 @@ from jiedu.pharmacy.services import (
 from jiedu.referrals import services as referrals
 from jiedu.referrals.models import Referral
 from jiedu.registry.models import Organisation
+from jiedu.rehab import services as voluntary
 from jiedu.reports.models import Delivery, RecipientRule, ReportKind
-from jiedu.reports.services import report_acknowledge
+from jiedu.reports.services import report_acknowledge, reports_escalate
 
 _SOURCE = "seed_demo"
 _MARKER = "demo.history"
@@ -192,9 +195,11 @@ def mmt_setup(*, organisations: dict[str, Organisation]) -> tuple[int, int]:
             )
             if made:
                 audit.record("equipment.register", obj=item, organisation=item.organisation, username=_SOURCE)
-        wanted = [(key, "") for key in data.REPORT_RECIPIENTS] + [
-            (key, ReportKind.STOCK_LOSS) for key in data.STOCK_LOSS_RECIPIENTS
-        ]
+        wanted = (
+            [(key, "") for key in data.REPORT_RECIPIENTS]
+            + [(key, ReportKind.STOCK_LOSS) for key in data.STOCK_LOSS_RECIPIENTS]
+            + [(data.VOLUNTARY_ADMISSION_RECIPIENT, ReportKind.VOLUNTARY_ADMISSION)]
+        )
         for key, kind in wanted:
             rule, created = RecipientRule.objects.get_or_create(
                 region_id=data.COUNTY_CODE, recipient=organisations[key], kind=kind
@@ -409,7 +414,8 @@ class _Service:
         self.receipts = 0
         self.recipients = {organisations[k].pk: users[u] for k, u in data.ACKNOWLEDGED_BY.items()}
         self.recipient_names = {organisations[k].pk: k for k in data.ACKNOWLEDGED_BY}
-        #: Work to do on a later day (offset → callables run at 15:00): the CDC's answers to ART referrals.
+        #: Work to do on a day (offset → callables run at 15:00): the CDC's answers to ART referrals, the community
+        #: office's orders and check-ins, the ward's admissions.
         self.later: dict[int, list[Any]] = defaultdict(list)
         #: The urine draw of the day: episode id → the line drawing it.
         self.drawn: dict[int, UrineSelectionLine] = {}
@@ -418,6 +424,7 @@ class _Service:
                 "person_id", flat=True
             )
         )
+        self._plan_community()
 
     def run(self) -> None:
         for offset in range(self.days):
@@ -442,6 +449,11 @@ class _Service:
                 work()
             self.sim.at(day, 16, 0)
             self._acknowledge(offset, day)
+            self.sim.at(day, 16, 30)
+            reports_escalate()
+            referrals.referrals_scan()
+            if day.day == 1 and (day - dt.timedelta(days=1)).replace(day=1) >= self.start:
+                self._bulletin(day)  # last month's, when the history covers all of it
             self.sim.at(day, 17, 30)
             self._close(offset, day)
 
@@ -569,6 +581,104 @@ class _Service:
         if outcome.status != "dosed":
             raise RuntimeError(f"Demo dose not given to person {plan.person}: {outcome.message}")
         p.last_dosed = offset
+
+    # -- the community office, voluntary rehab and the bulletin --
+
+    def _plan_community(self) -> None:
+        """The community office's people who are not among the MMT patients: about every third gets a community
+        order (decided on a day of the history, reported within the 15 days — one never does — and met every
+        four weeks); two stimulant users are referred to the hospital's addiction ward and admitted (the first
+        discharged after three weeks)."""
+        in_mmt = {p.person.pk for p in self.patients}
+        others = sorted(self.community_people - in_mmt)
+        ordered, admitted = others[0::3][:8], others[1::3][:2]
+        for i, pk in enumerate(ordered):
+            offset = min(7 + 9 * i, self.days - 1)
+            self.later[offset].append(lambda pk=pk, i=i, offset=offset: self._community_order(pk, i, offset))
+        for i, pk in enumerate(admitted):
+            offset = max(0, self.days - 40 + 20 * i) if self.days > 40 else min(i, self.days - 1)
+            self.later[offset].append(lambda pk=pk, i=i, offset=offset: self._voluntary(pk, i, offset))
+
+    def _community_order(self, pk: int, i: int, offset: int) -> None:
+        worker, day = self.users["community1"], clock.local_today()
+        rng = random.Random(f"jiedu-demo:{self.seed}:order:{pk}")  # noqa: S311
+        order = community.order_record(
+            actor=worker,
+            person=Person.objects.get(pk=pk),
+            kind="rehab" if i % 4 == 3 else "detox",
+            decision_number=f"南公(禁)决字〔{day.year}〕{100 + i}号",
+            issued_by="南安市公安局",
+            decided_on=day,
+            start_on=day,
+        )
+        if i != 2:  # one person never reports: "not reported in time" once the 15 days have passed
+            self.later[min(offset + rng.randint(2, 14), self.days - 1)].append(
+                lambda: community.order_report(actor=worker, order=order, reported_on=clock.local_today())
+            )
+            for visit in range(offset + 28, self.days, 28):
+                how = rng.choice(["office", "home_visit", "phone"])
+                self.later[visit].append(
+                    lambda how=how: community.checkin_record(
+                        actor=worker, order=order, on=clock.local_today(), how=how, note="按时报到，状况稳定"
+                    )
+                )
+
+    def _voluntary(self, pk: int, i: int, offset: int) -> None:
+        person, doctor, day = Person.objects.get(pk=pk), self.users["rehab1"], clock.local_today()
+        referral = referrals.referral_make(
+            actor=self.users["community1"],
+            person=person,
+            kind="voluntary_rehab",
+            to_org=self.orgs["rehab"],
+            reason="使用甲基苯丙胺，本人自愿住院戒毒",
+            basis="written_consent",
+            consent_on=day,
+        )
+        referrals.referral_accept(actor=doctor, referral=referral)
+        self.sim.advance(dt.timedelta(hours=1))
+        admission = voluntary.admission_admit(
+            actor=doctor,
+            person=person,
+            setting="inpatient",
+            admitted_on=day,
+            substances=["methamphetamine"],
+            terms=voluntary.agreement_defaults(),
+            patient_signed=True,
+            signed_on=day,
+        )
+        notes = (
+            "入院后精神状态稳定，睡眠欠佳，予对症处理",
+            "渴求感减轻，参加团体心理辅导",
+            "情绪平稳，准备出院",
+        )
+        for k, text in enumerate(notes):
+            if offset + 7 * (k + 1) < self.days:
+                self.later[offset + 7 * (k + 1)].append(
+                    lambda text=text: voluntary.progress_note_add(
+                        actor=doctor, admission=admission, text=text
+                    )
+                )
+        if i == 0 and offset + 21 < self.days:
+            self.later[offset + 21].append(
+                lambda: voluntary.admission_discharge(
+                    actor=doctor,
+                    admission=admission,
+                    discharged_on=clock.local_today(),
+                    outcome="completed",
+                    summary="住院21天，完成脱毒治疗，建议社区康复并定期随访",
+                )
+            )
+
+    def _bulletin(self, day: dt.date) -> None:
+        """The narcotics office's monthly job issues last month's bulletin; the police station and the
+        community office read it."""
+        month = (day - dt.timedelta(days=1)).replace(day=1)
+        bulletin = bulletins.bulletin_issue(county=self.orgs["clinic1"].region, month=month).bulletin
+        for username in ("police1", "community1"):
+            user = self.users[username]
+            delivery = bulletin.deliveries.filter(recipient_id=user.organisation_id).first()
+            if delivery is not None:
+                bulletins.bulletin_read(actor=user, delivery=delivery)
 
     # -- referrals and tests --
 

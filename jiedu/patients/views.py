@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiedu.community import selectors as community_selectors
 from jiedu.core import audit
 from jiedu.core.errors import FieldErrors
 from jiedu.core.exports import csv_response
@@ -24,6 +25,7 @@ from jiedu.patients.forms import PersonRegisterForm, PersonUpdateForm
 from jiedu.patients.models import Person
 from jiedu.policy import Action, can
 from jiedu.policy.views import guard
+from jiedu.rehab import selectors as rehab_selectors
 from jiedu.reports import selectors as report_selectors
 
 #: Service field names that the forms call otherwise.
@@ -128,6 +130,10 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_rx_write": can(request.user, Action.RX_WRITE),
             "can_lab": can(request.user, Action.LAB_URINE),
             "can_refer": can(request.user, Action.REFERRAL_HANDLE),
+            "rehab_admissions": rehab_selectors.admissions_for(user=request.user, person=person),
+            "community_orders": community_selectors.orders_for(user=request.user, person=person),
+            "can_community": can(request.user, Action.COMMUNITY_ORDERS),
+            "can_rehab_admit": rehab_selectors.decides(request.user),
             "affiliations": person.affiliations.select_related("organisation").order_by("since"),
             "disclosures": report_selectors.disclosures(user=request.user, person=person)[:100],
             # Urine tests for those who take them; HIV, HCV and syphilis only for the roles that need them.

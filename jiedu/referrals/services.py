@@ -423,6 +423,25 @@ def referrals_on_enrolment(*, episode: Any, actor: Any) -> list[Referral]:
     return done
 
 
+def referrals_on_admission(
+    *, person: Person, institution: Organisation, on: dt.date, actor: Any
+) -> list[Referral]:
+    """An admission to a voluntary rehab institution or hospital completes the open referrals of the person to
+    it (inside the admission's transaction)."""
+    done = []
+    for referral in Referral.objects.filter(
+        person=person, to_org=institution, kind__in=(K.TO_VOLUNTARY_REHAB, K.TO_PSYCHIATRY), status__in=OPEN
+    ).order_by("pk"):
+        if referral.status == ReferralStatus.REQUESTED:
+            Referral.objects.filter(pk=referral.pk, status=ReferralStatus.REQUESTED).update(
+                status=ReferralStatus.ACCEPTED, decided_by=actor, decided_at=clock.now()
+            )
+        if _close(referral, status=ReferralStatus.COMPLETED, by=actor, on=on, outcome=Outcome.ADMITTED):
+            audit.record("referral.complete", actor=actor, obj=referral, detail={"outcome": "admitted"})
+            done.append(referral)
+    return done
+
+
 def referrals_scan(*, today: dt.date | None = None, dry_run: bool = False) -> list[int]:
     """Accepted referrals past their completion date are lost to follow-up. Idempotent; for the daily timer."""
     today = today or clock.local_today()

@@ -43,6 +43,10 @@ PERSON_KINDS = frozenset(
     }
 )
 
+#: Reports about a person that go only where a rule names their kind: a voluntary admission is filed with the
+#: police (备案), not with everyone who receives the MMT reports.
+NAMED_ONLY = frozenset({ReportKind.VOLUNTARY_ADMISSION})
+
 #: Kinds acknowledged within a number of hours (a policy value) instead of working days.
 DEADLINE_HOURS = {ReportKind.VOLUNTARY_ADMISSION: "reports.voluntary_admission_deadline_hours"}
 

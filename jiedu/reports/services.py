@@ -17,6 +17,7 @@ from jiedu.core.selectors import add_working_days, rule_value
 from jiedu.registry.models import Organisation, OrganisationType
 from jiedu.reports.models import (
     DEADLINE_HOURS,
+    NAMED_ONLY,
     PERSON_KINDS,
     Basis,
     Delivery,
@@ -33,8 +34,9 @@ REPORT_FIELDS = [Disclosed.NAME.value, Disclosed.ID_NUMBER.value, Disclosed.EVEN
 
 def recipients_for(*, kind: str, region_codes: list[str]) -> list[int]:
     """Organisations receiving ``kind`` for the first region (most specific first) that has any rule. A rule for
-    every kind covers the reports about a person; other kinds (a loss of stock) need a rule naming them."""
-    named = Q(kind=kind) | Q(kind="") if kind in PERSON_KINDS else Q(kind=kind)
+    every kind covers the reports about a person (but a voluntary admission); other kinds (a loss of stock, a
+    voluntary admission) need a rule naming them."""
+    named = Q(kind=kind) | Q(kind="") if kind in PERSON_KINDS - NAMED_ONLY else Q(kind=kind)
     for code in region_codes:
         rules = RecipientRule.objects.filter(region_id=code).filter(named)
         ids = sorted(set(rules.values_list("recipient_id", flat=True)))

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.policy import Action, can, effective_roles
+from jiedu.rehab.selectors import institution_of
 
 NAV = [
     ("web:home", _("Home"), Action.HOME_VIEW),
@@ -14,6 +15,7 @@ NAV = [
     ("mmt:window", _("Dosing window"), Action.MMT_DOSE),
     ("episodes:list", _("MMT episodes"), Action.MMT_VIEW),
     ("labs:today", _("Tests"), Action.LAB_URINE),
+    ("rehab:list", _("Voluntary rehab"), Action.VOLUNTARY_REHAB),
     ("pharmacy:stock", _("Stock"), Action.STOCK_VIEW),
     # Inspectors and health officers, who read the books without a stock page of their own.
     ("pharmacy:statement", _("Controlled-substance books"), Action.STOCK_BOOKS),
@@ -21,6 +23,9 @@ NAV = [
     ("reports:inbox", _("Reports received"), Action.REPORT_INBOX),
     ("reports:sent", _("Reports sent"), Action.REPORT_SENT_VIEW),
     ("reports:escalations", _("Overdue reports"), Action.REPORT_ESCALATIONS),
+    ("community:list", _("Community orders"), Action.COMMUNITY_ORDERS),
+    ("police:evidence", _("Dynamic-control evidence"), Action.POLICE_EVIDENCE),
+    ("bulletins:list", _("Work bulletins"), Action.BULLETIN_VIEW),
     ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
     ("core:audit", _("Audit log"), Action.AUDIT_VIEW),
     ("admin:index", _("Administration"), Action.ADMIN_ACCESS),
@@ -35,7 +40,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav": [
             (name, label)
             for name, label, action in NAV
-            if can(user, action) and not (name == "pharmacy:statement" and can(user, Action.STOCK_VIEW))
+            if can(user, action)
+            and not (name == "pharmacy:statement" and can(user, Action.STOCK_VIEW))
+            and not (name == "rehab:list" and institution_of(user) is None)
         ],
         "my_roles": sorted(r.label for r in effective_roles(user)),
     }

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from jiedu.bulletins.models import Bulletin
+from jiedu.community.models import CheckIn, CommunityOrder
 from jiedu.core import audit, clock
 from jiedu.core.models import AuditEntry
 from jiedu.demo import data
@@ -23,7 +25,8 @@ from jiedu.mmt.models import DoseDay, DoseOrder, DosePart, Episode, EpisodeEvent
 from jiedu.pharmacy.models import DayClose, LedgerEntry, StockBalance, Store
 from jiedu.pharmacy.services import ledger_verify
 from jiedu.referrals.models import Referral
-from jiedu.reports.models import Delivery, RecipientRule, Report
+from jiedu.rehab.models import Admission
+from jiedu.reports.models import Delivery, Disclosure, Escalation, RecipientRule, Report
 
 PERSONS, DAYS, PATIENTS = 20, 30, 20
 START, END = dt.date(2026, 10, 24), dt.date(2026, 11, 22)
@@ -195,6 +198,11 @@ def test_small_history_is_consistent_and_written_once():
     assert Counter(Referral.objects.values_list("kind", "status", "outcome")) == {
         ("community_to_mmt", "completed", "enrolled"): 4
     }
+    # Two deliveries never acknowledged went to the narcotics office a day after their deadline; a history of
+    # 30 days covers no whole month, so no bulletin yet.
+    assert Escalation.objects.count() == 2
+    assert set(Escalation.objects.values_list("office__name", flat=True)) == {"南安市禁毒委员会办公室"}
+    assert Bulletin.objects.count() == 0
     assert audit.verify().broken is None
 
     before = _sizes()
@@ -203,6 +211,57 @@ def test_small_history_is_consistent_and_written_once():
     assert not again.created_anything
     assert again.history == HistoryResult(written=False)
     assert _sizes() == before
+
+
+@pytest.mark.django_db
+def test_a_longer_history_has_community_orders_voluntary_rehab_art_and_a_bulletin():
+    demo_seed(seed=2026, persons=90, history_days=75, history_patients=20)  # 9 September – 22 November
+
+    assert Counter(Referral.objects.values_list("kind", "status", "outcome")) == {
+        ("community_to_mmt", "completed", "enrolled"): 6,
+        ("voluntary_rehab", "completed", "admitted"): 2,
+        ("art", "completed", "art_started"): 1,
+    }
+    art = Referral.objects.get(kind="art")
+    assert (art.to_org.name, art.basis, art.vct_offers.count()) == (
+        "南安市疾病预防控制中心",
+        "infectious_disease_law",
+        1,
+    )
+    # The community office: four orders, one never reported (not reported in time), check-ins every four weeks.
+    assert list(CommunityOrder.objects.order_by("start_on").values_list("reported_on", flat=True)) == [
+        dt.date(2026, 9, 29), dt.date(2026, 10, 8), None, dt.date(2026, 10, 15),
+    ]  # fmt: skip
+    assert CheckIn.objects.count() == 5
+    # The ward: two methamphetamine users referred by the office and admitted, the first discharged; each admission
+    # filed with the 溪美 police station only.
+    assert list(Admission.objects.order_by("admitted_on").values_list("admitted_on", "discharged_on")) == [
+        (dt.date(2026, 10, 14), dt.date(2026, 11, 4)),
+        (dt.date(2026, 11, 3), None),
+    ]
+    assert (
+        list(
+            Delivery.objects.filter(report__kind="voluntary_admission").values_list(
+                "recipient__name", flat=True
+            )
+        )
+        == ["南安市公安局溪美派出所"] * 2
+    )
+    assert Escalation.objects.count() == 13
+    # October's bulletin, issued by the monthly job on 1 November and read by the station and the office; it
+    # holds no infection figure and no ART referral.
+    bulletin = Bulletin.objects.get()
+    assert (bulletin.month, bulletin.version, bulletin.made_by) == (dt.date(2026, 10, 1), 1, None)
+    assert sorted(bulletin.deliveries.exclude(read_at=None).values_list("recipient__name", flat=True)) == [
+        "南安市公安局溪美派出所",
+        "南安市社区戒毒社区康复工作办公室",
+    ]
+    assert "art" not in str(bulletin.figures) and "hiv" not in str(bulletin.figures).lower()
+    # Nobody but the CDC was told of the HIV-positive result (with the referral, then the record on acceptance).
+    assert list(Disclosure.objects.filter(infection=True).values_list("recipient__name", flat=True)) == [
+        "南安市疾病预防控制中心"
+    ] * 2
+    assert audit.verify().broken is None
 
 
 @pytest.mark.django_db

@@ -274,7 +274,7 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
     text = out.getvalue()
     assert text.startswith("Demo county seeded (seed 2026) in ")
     assert (
-        ": 14 organisations, 10 licences, 24 users, 5 persons, 7 stores, 5 report recipients created." in text
+        ": 14 organisations, 10 licences, 24 users, 5 persons, 7 stores, 6 report recipients created." in text
     )
     assert "In the demo county: 14 organisations, 24 demo users, 5 persons." in text
     assert text.count("jiedu-demo-2026") == 1

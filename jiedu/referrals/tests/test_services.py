@@ -258,3 +258,16 @@ def test_events_are_append_only(world, referred):
     event = ReferralEvent.objects.get(referral=referred)
     with pytest.raises(AppendOnlyError):
         event.delete()
+
+
+def test_the_police_api_says_nothing_of_the_hiv_result(world, at, recipients, client):
+    from jiedu.accounts.services import api_token_issue
+
+    person, test = _hiv_positive(world, at)
+    secret = api_token_issue(actor=None, user=world.users["police"], name="派出所").secret
+    response = client.get("/api/v1/reports/inbox", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 200
+    assert [item["kind"] for item in response.json()] == ["enrolment"]
+    body = response.content.decode()
+    assert "hiv" not in body.lower() and "艾滋" not in body and "抗病毒" not in body
+    assert client.get("/api/v1/persons/" + str(person.pk), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 404
