@@ -590,7 +590,12 @@ class _Service:
         four weeks); two stimulant users are referred to the hospital's addiction ward and admitted (the first
         discharged after three weeks)."""
         in_mmt = {p.person.pk for p in self.patients}
-        others = sorted(self.community_people - in_mmt)
+        # In the order of the people (by their keyed identity number), not of row ids: the same on any database.
+        others = list(
+            Person.objects.filter(pk__in=self.community_people - in_mmt)
+            .order_by("id_number_index")
+            .values_list("pk", flat=True)
+        )
         ordered, admitted = others[0::3][:8], others[1::3][:2]
         for i, pk in enumerate(ordered):
             offset = min(7 + 9 * i, self.days - 1)
@@ -601,10 +606,11 @@ class _Service:
 
     def _community_order(self, pk: int, i: int, offset: int) -> None:
         worker, day = self.users["community1"], clock.local_today()
-        rng = random.Random(f"jiedu-demo:{self.seed}:order:{pk}")  # noqa: S311
+        person = Person.objects.get(pk=pk)
+        rng = random.Random(f"jiedu-demo:{self.seed}:order:{person.id_number_index}")  # noqa: S311
         order = community.order_record(
             actor=worker,
-            person=Person.objects.get(pk=pk),
+            person=person,
             kind="rehab" if i % 4 == 3 else "detox",
             decision_number=f"南公(禁)决字〔{day.year}〕{100 + i}号",
             issued_by="南安市公安局",
