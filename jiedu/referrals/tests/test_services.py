@@ -270,4 +270,7 @@ def test_the_police_api_says_nothing_of_the_hiv_result(world, at, recipients, cl
     assert [item["kind"] for item in response.json()] == ["enrolment"]
     body = response.content.decode()
     assert "hiv" not in body.lower() and "艾滋" not in body and "抗病毒" not in body
-    assert client.get("/api/v1/persons/" + str(person.pk), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 404
+    assert (
+        client.get("/api/v1/persons/" + str(person.pk), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code
+        == 404
+    )
