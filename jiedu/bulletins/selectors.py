@@ -92,10 +92,6 @@ def month_period(month: dt.date) -> Period:
     return Period(start, end)
 
 
-def previous_month(today: dt.date) -> dt.date:
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
 def participants(county: Region) -> QuerySet[Organisation]:
     """The active organisations of the county that take part in the work (and so receive the bulletin)."""
     return Organisation.objects.filter(region=county, type__in=PARTICIPANT_TYPES, is_active=True).order_by(

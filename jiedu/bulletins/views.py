@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jiedu.bulletins import selectors, services
 from jiedu.bulletins.forms import IssueForm
 from jiedu.bulletins.models import BulletinDelivery
-from jiedu.core import audit, clock
+from jiedu.core import audit, clock, months
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.core.forms import apply_field_errors
 from jiedu.core.pdf import PdfUnavailable, pdf_response, render_pdf
@@ -31,7 +31,7 @@ def _delivery_or_404(request: HttpRequest, pk: int) -> BulletinDelivery:
 
 
 def _issue_form(request: HttpRequest, data: Any = None) -> IssueForm:
-    month = selectors.previous_month(clock.local_today())
+    month = months.previous_month(clock.local_today())
     return IssueForm(
         data,
         counties=selectors.issuing_counties(user=request.user),

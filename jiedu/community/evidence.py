@@ -26,6 +26,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from jiedu.community import rules
+from jiedu.core import months
 from jiedu.core.clock import SHANGHAI
 from jiedu.core.selectors import rule_value
 from jiedu.labs.models import LabKind, LabTest, Result
@@ -122,7 +123,7 @@ def evidence(*, user: Any, month: dt.date, today: dt.date) -> list[EvidenceRow]:
     the later of the start and the month's first day to the earlier of the end — today while in treatment — and
     the month's last day), days dosed, the last positive urine test up to the month's end, the reports about the
     person filed in the month and received by the station, and the current status. Four queries."""
-    last = rules.month_end(month)
+    last = months.month_end(month)
     rows: dict[int, dict[str, Any]] = {}
     for person_id, episodes in _episodes_by_person(user).items():
         spans = _spans(episodes, today)
@@ -263,9 +264,9 @@ def review_list(*, user: Any, today: dt.date) -> ReviewList:
     region = user.organisation.region_id if user.organisation_id else None
     min_months = max(1, int(rule_value("police.review_min_months", region_code=region)))
     min_pct = Decimal(str(rule_value("police.review_min_attendance_pct", region_code=region)))
-    last = rules.previous_month(today)
-    months = [rules.months_back(last, k) for k in reversed(range(min_months))]
-    start, end = months[0], rules.month_end(last)
+    last = months.previous_month(today)
+    review_months = [months.months_back(last, k) for k in reversed(range(min_months))]
+    start, end = review_months[0], months.month_end(last)
     candidates: dict[int, tuple[list[Episode], list[rules.Span], int]] = {}
     for person_id, episodes in _episodes_by_person(user).items():
         spans = _spans(episodes, today)
@@ -296,10 +297,10 @@ def review_list(*, user: Any, today: dt.date) -> ReviewList:
         window = [
             rules.MonthAttendance(
                 month=m,
-                in_treatment=rules.treatment_days(spans, m, rules.month_end(m)),
+                in_treatment=rules.treatment_days(spans, m, months.month_end(m)),
                 dosed=dosed.get((person_id, m), 0),
             )
-            for m in months
+            for m in review_months
         ]
         result = rules.review(
             full_months=full,

@@ -12,6 +12,7 @@ from django.db.models import F, Max, Q, QuerySet
 
 from jiedu.community import rules
 from jiedu.community.models import CommunityOrder
+from jiedu.core import months
 from jiedu.mmt.models import DoseDay, Episode, EpisodeStatus
 from jiedu.patients.models import Person
 from jiedu.policy import Action, can, persons_in_scope
@@ -70,7 +71,7 @@ def attendance(*, user: Any, month: dt.date, today: dt.date) -> list[AttendanceR
     """For each person with an order of the office active in ``month``: dosed or not on each day (that a dose day
     exists — never the dose, a test or anything else clinical) and whether an MMT episode is active now. Three
     queries whatever the number of rows."""
-    last = rules.month_end(month)
+    last = months.month_end(month)
     orders = (
         office_orders(user=user)
         .filter(start_on__lte=last)
@@ -90,7 +91,7 @@ def attendance(*, user: Any, month: dt.date, today: dt.date) -> list[AttendanceR
             "person_id", flat=True
         )
     )
-    days = [month + dt.timedelta(days=i) for i in range(rules.month_days(month))]
+    days = [month + dt.timedelta(days=i) for i in range(months.month_days(month))]
     return [
         AttendanceRow(
             person=p,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jiedu.community import rules, selectors, services
 from jiedu.community.forms import CheckInForm, EndForm, OrderForm, ReportedForm
 from jiedu.community.models import CommunityOrder
-from jiedu.core import audit, clock
+from jiedu.core import audit, clock, months
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.core.forms import apply_field_errors
 from jiedu.patients import selectors as person_selectors
@@ -186,9 +186,9 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attendance(request: HttpRequest) -> HttpResponse:
     today = clock.local_today()
-    month = rules.parse_month(request.GET.get("month", "")) or today.replace(day=1)
+    month = months.parse_month(request.GET.get("month", "")) or today.replace(day=1)
     rows = selectors.attendance(user=request.user, month=month, today=today)
-    days = [month.replace(day=d) for d in range(1, rules.month_days(month) + 1)]
+    days = [month.replace(day=d) for d in range(1, months.month_days(month) + 1)]
     return render(
         request,
         "community/attendance.html",
@@ -196,7 +196,7 @@ def attendance(request: HttpRequest) -> HttpResponse:
             "month": month,
             "rows": rows,
             "days": days,
-            "previous": rules.months_back(month, 1),
-            "next": rules.months_back(month, -1),
+            "previous": months.months_back(month, 1),
+            "next": months.months_back(month, -1),
         },
     )

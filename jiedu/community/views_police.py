@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from jiedu.community import evidence, rules
-from jiedu.core import audit, clock
+from jiedu.community import evidence
+from jiedu.core import audit, clock, months
 from jiedu.core.pdf import xlsx_response
 from jiedu.policy import Action
 from jiedu.policy.views import guard
@@ -19,7 +19,7 @@ from jiedu.policy.views import guard
 
 def _month(request: HttpRequest, today: dt.date) -> dt.date:
     """The month asked for, else the last full month."""
-    return rules.parse_month(request.GET.get("month", "")) or rules.previous_month(today)
+    return months.parse_month(request.GET.get("month", "")) or months.previous_month(today)
 
 
 def _audit(request: HttpRequest, *, page: str, month: dt.date, person_ids: list[int]) -> None:
@@ -44,8 +44,8 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "month": month,
-            "previous": rules.months_back(month, 1),
-            "next": rules.months_back(month, -1),
+            "previous": months.months_back(month, 1),
+            "next": months.months_back(month, -1),
             "columns": evidence.evidence_columns(),
         },
     )

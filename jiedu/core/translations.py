@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.utils import translation
 
 # printf-style placeholders as Python's % operator reads them: %(name)s, %s, %d, %5.2f, and the literal %%.
 _PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0+-]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[diouxXeEfFgGcrsa%]")
@@ -92,3 +93,11 @@ def problems(po_path: Path | str) -> list[str]:
 def _nplurals(plural_forms: str) -> int | None:
     match = re.search(r"nplurals\s*=\s*(\d+)", plural_forms)
     return int(match.group(1)) if match else None
+
+
+def stored(message: str, **values: object) -> str:
+    """Text kept in a record, written in the deployment's language whoever (or whatever job) writes it; mark the
+    message with ``gettext_noop`` where it is defined."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message)
+    return text % values if values else text

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from jiedu.core import audit, clock, rows
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.core.selectors import add_working_days, rule_value
+from jiedu.core.translations import stored as _stored
 from jiedu.mmt import rules
 from jiedu.mmt.models import (
     OPEN_STATUSES,
@@ -57,12 +57,6 @@ class AlreadyEnrolled(DomainError):
 
 class InvalidTransition(DomainError):
     code = "invalid_transition"
-
-
-def _stored(message: str) -> str:
-    """Text kept in a record is written in the deployment's language, whoever (or whatever job) writes it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return translation.gettext(message)
 
 
 def _event(

@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from jiedu.core import audit, clock
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.core.selectors import add_working_days, rule_value
+from jiedu.core.translations import stored
 from jiedu.patients.models import Affiliation, Person
 from jiedu.policy import Action, can
 from jiedu.policy.scope import persons_in_scope
@@ -67,12 +66,6 @@ REQUEST_FIELDS = [Disclosed.NAME, Disclosed.ID_MASKED, Disclosed.SEX_AGE, Disclo
 
 class AlreadyAnswered(DomainError):
     code = "already_answered"
-
-
-def _stored(message: str, **values: Any) -> str:
-    """Text kept in a record is written in the deployment's language, whoever (or whatever job) writes it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return translation.gettext(message) % values
 
 
 def referring_organisation(actor: Any) -> Organisation | None:
@@ -253,7 +246,7 @@ def art_referral_for(*, test: Any, source: Organisation, actor: Any) -> Referral
     if cdc is None:
         audit.record("referral.art_no_cdc", actor=actor, organisation=source, obj=test)
         return None
-    reason = _stored(
+    reason = stored(
         gettext_noop("HIV antibody positive, sample taken %(day)s."), day=test.collected_on.isoformat()
     )
     existing = Referral.objects.filter(person=test.person, kind=K.ART, status__in=OPEN).first()
@@ -399,28 +392,34 @@ def referral_lost(*, actor: Any, referral: Referral, note: str) -> Referral:
     return referral
 
 
+def _complete_on_arrival(
+    referrals: Any, *, actor: Any, on: dt.date, outcome: str, episode: Any = None
+) -> list:
+    """The person arrived where they were referred: their open referrals there are completed (one answered
+    without the receiver's answer is accepted by the arrival itself)."""
+    done = []
+    for referral in referrals.filter(status__in=OPEN).order_by("pk"):
+        Referral.objects.filter(pk=referral.pk, status=ReferralStatus.REQUESTED).update(
+            status=ReferralStatus.ACCEPTED, decided_by=actor, decided_at=clock.now()
+        )
+        if _close(
+            referral, status=ReferralStatus.COMPLETED, by=actor, on=on, outcome=outcome, episode=episode
+        ):
+            audit.record("referral.complete", actor=actor, obj=referral, detail={"outcome": outcome})
+            done.append(referral)
+    return done
+
+
 def referrals_on_enrolment(*, episode: Any, actor: Any) -> list[Referral]:
     """Treatment started at a clinic completes the open referrals to MMT of the person to that clinic (inside
     the enrolment's transaction): the linkage is tracked to its outcome without anyone closing it by hand."""
-    done = []
-    for referral in Referral.objects.filter(
-        person_id=episode.person_id, to_org_id=episode.clinic_id, kind__in=TO_MMT, status__in=OPEN
-    ).order_by("pk"):
-        if referral.status == ReferralStatus.REQUESTED:
-            Referral.objects.filter(pk=referral.pk, status=ReferralStatus.REQUESTED).update(
-                status=ReferralStatus.ACCEPTED, decided_by=actor, decided_at=clock.now()
-            )
-        if _close(
-            referral,
-            status=ReferralStatus.COMPLETED,
-            by=actor,
-            on=episode.started_on,
-            outcome=Outcome.ENROLLED,
-            episode=episode,
-        ):
-            audit.record("referral.complete", actor=actor, obj=referral, detail={"outcome": "enrolled"})
-            done.append(referral)
-    return done
+    return _complete_on_arrival(
+        Referral.objects.filter(person_id=episode.person_id, to_org_id=episode.clinic_id, kind__in=TO_MMT),
+        actor=actor,
+        on=episode.started_on,
+        outcome=Outcome.ENROLLED,
+        episode=episode,
+    )
 
 
 def referrals_on_admission(
@@ -428,18 +427,14 @@ def referrals_on_admission(
 ) -> list[Referral]:
     """An admission to a voluntary rehab institution or hospital completes the open referrals of the person to
     it (inside the admission's transaction)."""
-    done = []
-    for referral in Referral.objects.filter(
-        person=person, to_org=institution, kind__in=(K.TO_VOLUNTARY_REHAB, K.TO_PSYCHIATRY), status__in=OPEN
-    ).order_by("pk"):
-        if referral.status == ReferralStatus.REQUESTED:
-            Referral.objects.filter(pk=referral.pk, status=ReferralStatus.REQUESTED).update(
-                status=ReferralStatus.ACCEPTED, decided_by=actor, decided_at=clock.now()
-            )
-        if _close(referral, status=ReferralStatus.COMPLETED, by=actor, on=on, outcome=Outcome.ADMITTED):
-            audit.record("referral.complete", actor=actor, obj=referral, detail={"outcome": "admitted"})
-            done.append(referral)
-    return done
+    return _complete_on_arrival(
+        Referral.objects.filter(
+            person=person, to_org=institution, kind__in=(K.TO_VOLUNTARY_REHAB, K.TO_PSYCHIATRY)
+        ),
+        actor=actor,
+        on=on,
+        outcome=Outcome.ADMITTED,
+    )
 
 
 def referrals_scan(*, today: dt.date | None = None, dry_run: bool = False) -> list[int]:
@@ -456,7 +451,7 @@ def referrals_scan(*, today: dt.date | None = None, dry_run: bool = False) -> li
     for pk in due:
         with transaction.atomic():
             referral = Referral.objects.get(pk=pk)
-            note = _stored(gettext_noop("No outcome by %(day)s."), day=referral.complete_by.isoformat())
+            note = stored(gettext_noop("No outcome by %(day)s."), day=referral.complete_by.isoformat())
             if _close(referral, status=ReferralStatus.LOST, by=None, on=today, note=note):
                 audit.record(
                     "referral.lost", organisation=referral.to_org, obj=referral, detail={"scan": True}

@@ -16,6 +16,7 @@ from jiedu.core import audit, clock
 from jiedu.core.errors import DomainError, FieldErrors
 from jiedu.core.forms import apply_field_errors
 from jiedu.mmt import records
+from jiedu.mmt.rules import age_on
 from jiedu.policy import Action, can
 from jiedu.policy.scope import persons_in_scope
 from jiedu.policy.views import guard
@@ -157,8 +158,7 @@ def _page(request: HttpRequest, referral: Referral, forms: dict[str, Any], statu
 
 
 def _age(referral: Referral) -> int:
-    born, on = referral.person.birth_date, referral.made_at.astimezone(clock.SHANGHAI).date()
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return age_on(referral.person.birth_date, referral.made_at.astimezone(clock.SHANGHAI).date())
 
 
 @guard(Action.REFERRAL_VIEW)

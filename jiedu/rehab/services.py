@@ -13,15 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from jiedu.core import audit, clock, rows
 from jiedu.core.errors import FieldErrors, PermissionDenied
+from jiedu.core.selectors import rule_value
+from jiedu.core.translations import stored
 from jiedu.mmt.rules import age_on
 from jiedu.patients.models import Affiliation, Person
 from jiedu.policy.scope import persons_in_scope
@@ -32,8 +32,6 @@ from jiedu.rehab.selectors import decides, institution_of
 from jiedu.reports.models import ReportKind
 from jiedu.reports.services import report_file
 
-#: Full civil capacity (民法典 Art. 17): a younger patient's agreement is also signed by a guardian.
-ADULT_AGE = 18
 MAX_PLANNED_DAYS = 365
 MAX_TEXT = 5000
 
@@ -78,18 +76,23 @@ _DEFAULT_RISKS = gettext_noop(
 DEFAULT_PLANNED_DAYS = 30
 
 
+def adult_age(institution: Organisation) -> int:
+    """Full civil capacity (民法典 Art. 17), the region's policy value: a younger patient's agreement is also
+    signed by a guardian (the same rule as for MMT)."""
+    return rule_value("mmt.adult_age", region_code=institution.region_id)
+
+
 def agreement_defaults() -> AgreementTerms:
     """The agreement's default wording, in the deployment's language: the doctor edits it with the patient and
     what is signed is stored as it stands."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return AgreementTerms(
-            method=translation.gettext(_DEFAULT_METHOD),
-            planned_days=DEFAULT_PLANNED_DAYS,
-            confidentiality=translation.gettext(_DEFAULT_CONFIDENTIALITY),
-            rules=translation.gettext(_DEFAULT_RULES),
-            termination=translation.gettext(_DEFAULT_TERMINATION),
-            risks=translation.gettext(_DEFAULT_RISKS),
-        )
+    return AgreementTerms(
+        method=stored(_DEFAULT_METHOD),
+        planned_days=DEFAULT_PLANNED_DAYS,
+        confidentiality=stored(_DEFAULT_CONFIDENTIALITY),
+        rules=stored(_DEFAULT_RULES),
+        termination=stored(_DEFAULT_TERMINATION),
+        risks=stored(_DEFAULT_RISKS),
+    )
 
 
 def _institution(actor: Any, *, decision: bool) -> Organisation:
@@ -193,15 +196,15 @@ def admission_admit(
         )
     guardian_name = (guardian_name or "").strip()
     if admitted_on is not None:
-        age = age_on(person.birth_date, admitted_on)
-        if age < ADULT_AGE and not guardian_name:
+        age, adult = age_on(person.birth_date, admitted_on), adult_age(institution)
+        if age < adult and not guardian_name:
             errors.setdefault("guardian_name", []).append(
                 _("The patient is %(age)d, under %(adult)d: a guardian signs the agreement too.")
-                % {"age": age, "adult": ADULT_AGE}
+                % {"age": age, "adult": adult}
             )
-        if age >= ADULT_AGE and guardian_name:
+        if age >= adult and guardian_name:
             errors.setdefault("guardian_name", []).append(
-                _("A guardian signs only for a patient under %(adult)d.") % {"adult": ADULT_AGE}
+                _("A guardian signs only for a patient under %(adult)d.") % {"adult": adult}
             )
     if len(guardian_name) > 50:
         errors.setdefault("guardian_name", []).append(_("At most %(n)d characters.") % {"n": 50})

@@ -136,7 +136,7 @@ def admission_admit(request: HttpRequest) -> HttpResponse:
             "form": form,
             "person": person,
             "age": age_on(person.birth_date, today),
-            "adult_age": services.ADULT_AGE,
+            "adult_age": services.adult_age(selectors.institution_of(request.user)),
             "open_here": selectors.admissions_for(user=request.user, person=person).filter(
                 discharged_on__isnull=True
             ),
@@ -238,7 +238,8 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "admission": admission,
                 "person": person,
-                "minor": age_on(person.birth_date, admission.admitted_on) < services.ADULT_AGE,
+                "minor": age_on(person.birth_date, admission.admitted_on)
+                < services.adult_age(admission.institution),
             },
         )
     except PdfUnavailable as exc:

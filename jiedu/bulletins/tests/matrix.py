@@ -2,9 +2,9 @@
 
 from django.urls import reverse
 
-from jiedu.bulletins.selectors import previous_month
 from jiedu.bulletins.services import bulletin_issue
 from jiedu.core import clock
+from jiedu.core.months import previous_month
 from jiedu.policy.tests.test_matrix import row
 
 #: Every world persona with BULLETIN_VIEW works at an organisation of 南安市, which receives its bulletin.

@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 
 from jiedu.bulletins.models import Bulletin, BulletinDelivery
-from jiedu.bulletins.selectors import previous_month
 from jiedu.bulletins.services import bulletin_issue, bulletin_read
 from jiedu.core import clock
 from jiedu.core.errors import DomainError
 from jiedu.core.models import AuditEntry
+from jiedu.core.months import previous_month
 from jiedu.patients.tests.test_races import run_in_threads
 
 pytestmark = [

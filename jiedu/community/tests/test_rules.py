@@ -7,6 +7,7 @@ import pytest
 
 from jiedu.community import rules
 from jiedu.community.rules import Failure, MonthAttendance
+from jiedu.core import months
 
 D = dt.date
 
@@ -38,13 +39,13 @@ def test_reporting_state(reported_on, today, state):
 
 
 def test_months_are_parsed_and_counted():
-    assert rules.parse_month("2026-02") == D(2026, 2, 1)
-    assert [rules.parse_month(s) for s in ("", "2026-13", "2026-2x", "26-02", "2026")] == [None] * 5
-    assert rules.previous_month(D(2026, 1, 15)) == D(2025, 12, 1)
-    assert rules.previous_month(D(2026, 3, 1)) == D(2026, 2, 1)
-    assert rules.months_back(D(2026, 2, 1), 5) == D(2025, 9, 1)
-    assert rules.months_back(D(2026, 12, 1), -1) == D(2027, 1, 1)
-    assert (rules.month_end(D(2028, 2, 1)), rules.month_days(D(2026, 2, 1))) == (D(2028, 2, 29), 28)
+    assert months.parse_month("2026-02") == D(2026, 2, 1)
+    assert [months.parse_month(s) for s in ("", "2026-13", "2026-2x", "26-02", "2026")] == [None] * 5
+    assert months.previous_month(D(2026, 1, 15)) == D(2025, 12, 1)
+    assert months.previous_month(D(2026, 3, 1)) == D(2026, 2, 1)
+    assert months.months_back(D(2026, 2, 1), 5) == D(2025, 9, 1)
+    assert months.months_back(D(2026, 12, 1), -1) == D(2027, 1, 1)
+    assert (months.month_end(D(2028, 2, 1)), months.month_days(D(2026, 2, 1))) == (D(2028, 2, 29), 28)
 
 
 def test_days_in_treatment_are_clipped_to_the_month_and_counted_once():

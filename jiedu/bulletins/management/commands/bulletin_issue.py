@@ -3,10 +3,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiedu.bulletins.models import Bulletin
-from jiedu.bulletins.selectors import previous_month
 from jiedu.bulletins.services import bulletin_issue
 from jiedu.core import clock
 from jiedu.core.errors import DomainError
+from jiedu.core.months import previous_month
 from jiedu.registry.models import Organisation, OrganisationType, Region, RegionLevel
 
 
