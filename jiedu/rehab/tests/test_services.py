@@ -268,6 +268,17 @@ def test_a_minor_signs_with_a_guardian_counted_from_the_birth_date(world, rehab,
     assert adult.guardian_name == ""
 
 
+def test_the_age_of_full_capacity_is_the_regions_policy_value(world, rehab, at):
+    from jiedu.core.models import RegionalSetting
+
+    RegionalSetting.objects.create(region_id="350000", key="mmt.adult_age", value="17")
+    seventeen = register_at(rehab.doctor, seq=53, name="小刚", birth=dt.date(2009, 9, 30))
+    with pytest.raises(FieldErrors) as refused:
+        admit(rehab.doctor, seventeen, guardian_name="小刚父亲")
+    assert refused.value.fields == {"guardian_name": ["A guardian signs only for a patient under 17."]}
+    assert admit(rehab.doctor, seventeen).guardian_name == ""
+
+
 def test_the_agreement_has_default_wording_a_doctor_can_use(world, rehab, person):
     defaults = services.agreement_defaults()
     assert defaults.planned_days == 30
