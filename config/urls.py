@@ -21,6 +21,8 @@ urlpatterns = [
     path("police/", include("jiedu.community.urls_police")),
     path("rehab/", include("jiedu.rehab.urls")),
     path("bulletins/", include("jiedu.bulletins.urls")),
+    path("datasets/", include("jiedu.datasets.urls")),
+    path("indicators/", include("jiedu.indicators.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

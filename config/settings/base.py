@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "jiedu.community",
     "jiedu.rehab",
     "jiedu.bulletins",
+    "jiedu.datasets",
+    "jiedu.indicators",
     "jiedu.demo",
     "jiedu.api",
     "jiedu.web",

@@ -46,6 +46,9 @@ class Action(StrEnum):
     VOLUNTARY_REHAB = "rehab.voluntary"
     BULLETIN_VIEW = "bulletin.view"
     BULLETIN_MAKE = "bulletin.make"
+    INDICATOR_VIEW = "indicator.view"
+    DATASET_ENTER = "dataset.enter"
+    DATASET_APPROVE = "dataset.approve"
 
 
 R = Role
@@ -121,6 +124,15 @@ GRANTS: dict[Action, frozenset[Role]] = {
         }
     ),
     Action.BULLETIN_MAKE: frozenset({R.NARCOTICS_OFFICER}),
+    # Indicators and dashboards: aggregates only (small cells suppressed). A clinic's head sees the clinic; an
+    # officer the region; the CDC, owner of the national MMT data, its region.
+    Action.INDICATOR_VIEW: frozenset(
+        {R.CLINIC_DIRECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.INSPECTOR, R.CDC_STAFF}
+    ),
+    # Aggregate figures from outside (registered drug users, a district's quarterly indicators): entered by the
+    # officers of the reporting region, approved by an officer of a region above it (checked by the service).
+    Action.DATASET_ENTER: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.DATASET_APPROVE: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
 }
 
 _MEDICAL_STAFF = frozenset(_CLINICAL)

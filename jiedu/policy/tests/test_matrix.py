@@ -78,6 +78,8 @@ def _app_rows() -> dict:
         "community.tests.matrix",
         "rehab.tests.matrix",
         "bulletins.tests.matrix",
+        "datasets.tests.matrix",
+        "indicators.tests.matrix",
     ):
         rows.update(importlib.import_module(f"jiedu.{module}").ROWS)
     return rows
