@@ -137,6 +137,45 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
         Rule("pharmacy.rx_keep_years_red", 3, _("Years narcotic and class-I prescriptions are kept")),
         Rule("pharmacy.rx_keep_years_white", 2, _("Years class-II prescriptions are kept")),
         Rule(
+            "indicators.dropout_gap_days",
+            7,
+            _("Days without a dose after which the indicators count a dropout (one national definition)"),
+        ),
+        Rule(
+            "indicators.art_linkage_days",
+            30,
+            _("Days from an HIV-positive result within which starting ART counts as linked"),
+        ),
+        Rule(
+            "indicators.small_cell",
+            5,
+            _("Counts below this are suppressed on aggregate views and exports"),
+        ),
+        Rule(
+            "indicators.target.annual_retention",
+            Decimal("90"),
+            _("Target: MMT annual retention (percent)"),
+            Decimal,
+        ),
+        Rule(
+            "indicators.target.coverage",
+            Decimal("40"),
+            _("Target: persons in MMT per 100 registered opioid users"),
+            Decimal,
+        ),
+        Rule(
+            "indicators.target.urine_coverage",
+            Decimal("100"),
+            _("Target: share of persons in treatment tested for drugs in the month (percent)"),
+            Decimal,
+        ),
+        Rule(
+            "indicators.target.art_linkage",
+            Decimal("95"),
+            _("Target: share of newly HIV-positive patients started on ART in time (percent)"),
+            Decimal,
+        ),
+        Rule(
             "pharmacy.stocktake_grace_days",
             5,
             _("Days into a month by which the previous month's full stock-take is done"),

@@ -1,0 +1,307 @@
+"""Reading the indicators: any indicator for any region (or clinic) and period, from the cube and the spell
+facts, optionally broken down by a dimension. Every figure carries its numerator and denominator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from jiedu.indicators import rules
+from jiedu.indicators.dictionary import BY_CODE
+from jiedu.indicators.models import DoseHistogram, RollupState, SpellFact, UnitPeriod
+from jiedu.indicators.services import STATE
+
+#: Dimensions a table can be broken down by. Regions are folded from the county code.
+GROUPS = ("province", "prefecture", "county", "clinic", "sex", "age_band")
+CUBE_SUMS = (
+    "persons",
+    "persons_last_month",
+    "persons_ge60",
+    "dropouts",
+    "days",
+    "mg_sum",
+    "urine_tested",
+    "urine_tests",
+    "urine_positive",
+    "hiv_eligible",
+    "hiv_tested",
+    "hcv_eligible",
+    "hcv_tested",
+    "syphilis_eligible",
+    "syphilis_tested",
+    "hiv_at_risk_tested",
+    "hiv_seroconverted",
+    "hiv_new_positive",
+    "art_linked",
+)
+RETENTION_MONTHS = {"retention_3m": 3, "retention_6m": 6, "retention_12m": 12}
+
+
+@dataclass(frozen=True)
+class Value:
+    value: Decimal | None
+    numerator: Decimal | int | None = None
+    denominator: Decimal | int | None = None
+    suppressed: bool = False
+
+    @property
+    def shown(self) -> Decimal | None:
+        return None if self.suppressed else self.value
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the figures come from: every clinic whose county code starts with ``prefix`` ("" = the nation),
+    or only ``clinics``."""
+
+    prefix: str = ""
+    clinics: tuple[int, ...] | None = None
+
+
+NATION = Scope()
+
+
+def as_of() -> dt.date | None:
+    return RollupState.objects.filter(name=STATE).values_list("as_of", flat=True).first()
+
+
+def region_prefix(code: str, level: str) -> str:
+    return {"province": code[:2], "prefecture": code[:4], "county": code}.get(level, code)
+
+
+def _group_key(group: str | None, row: dict) -> Any:
+    if group is None:
+        return None
+    if group in ("province", "prefecture"):
+        return region_prefix(row["county"], group).ljust(6, "0")
+    if group == "clinic":
+        return row["clinic_id"]
+    return row[group]
+
+
+def _in_scope(qs: Any, scope: Scope, county_field: str = "county") -> Any:
+    if scope.clinics is not None:
+        return qs.filter(clinic_id__in=scope.clinics)
+    return qs.filter(**{f"{county_field}__startswith": scope.prefix}) if scope.prefix else qs
+
+
+def _db_group(group: str | None) -> list[str]:
+    if group in (None,):
+        return []
+    if group in ("province", "prefecture", "county"):
+        return ["county"]
+    if group == "clinic":
+        return ["clinic_id"]
+    return [group]
+
+
+def figures(
+    *,
+    kind: str,
+    starts: Sequence[dt.date],
+    scope: Scope = NATION,
+    group: str | None = None,
+    codes: Iterable[str] | None = None,
+    on: dt.date | None = None,
+) -> dict[tuple[Any, dt.date], dict[str, Value]]:
+    """(group key, period start) → indicator code → value, for the periods of ``kind`` starting on ``starts``.
+    ``on`` is the last complete day (default: the rollups' as-of day)."""
+    on = on or as_of() or dt.date.min
+    wanted = set(codes or BY_CODE)
+    starts = sorted(set(starts))
+    sums: dict[tuple[Any, dt.date], dict[str, Any]] = defaultdict(lambda: dict.fromkeys(CUBE_SUMS, 0))
+    cube = _in_scope(UnitPeriod.objects.filter(kind=kind, start__in=starts), scope)
+    for row in cube.values(*_db_group(group), "start").annotate(**{f: Sum(f) for f in CUBE_SUMS}).order_by():
+        bucket = sums[(_group_key(group, row), row["start"])]
+        for f in CUBE_SUMS:
+            bucket[f] += row[f] or 0
+    spells = _spells(kind=kind, starts=starts, scope=scope, group=group, on=on)
+    medians = _medians(kind=kind, starts=starts, scope=scope, group=group) if "dose_median" in wanted else {}
+    keys = set(sums) | set(spells) | set(medians)
+    out: dict[tuple[Any, dt.date], dict[str, Value]] = {}
+    for key in keys:
+        s = sums.get(key) or dict.fromkeys(CUBE_SUMS, 0)
+        sp = spells.get(key, {})
+        values = {
+            "in_treatment": Value(Decimal(s["persons"]), s["persons"], None),
+            "new_enrolments": Value(Decimal(sp.get("new", 0)), sp.get("new", 0)),
+            "re_enrolments": Value(Decimal(sp.get("re", 0)), sp.get("re", 0)),
+            "annual_retention": _annual(kind, key[1], s, on),
+            "dropout_rate": _ratio(s["dropouts"], s["persons"]),
+            "dose_mean": Value(
+                (Decimal(s["mg_sum"]) / s["days"]).quantize(Decimal("0.1")) if s["days"] else None,
+                s["mg_sum"],
+                s["days"],
+            ),
+            "dose_median": Value(medians.get(key, (None, 0))[0], None, medians.get(key, (None, 0))[1]),
+            "dose_ge60": _ratio(s["persons_ge60"], s["persons"]),
+            "urine_coverage": _ratio(s["urine_tested"], s["persons"]),
+            "urine_positive_rate": _ratio(s["urine_positive"], s["urine_tests"]),
+            "hiv_testing": _ratio(s["hiv_tested"], s["hiv_eligible"]),
+            "hcv_testing": _ratio(s["hcv_tested"], s["hcv_eligible"]),
+            "syphilis_testing": _ratio(s["syphilis_tested"], s["syphilis_eligible"]),
+            "hiv_seroconversion": _ratio(s["hiv_seroconverted"], s["hiv_at_risk_tested"]),
+            "art_linkage": _ratio(s["art_linked"], s["hiv_new_positive"]),
+            "exits": Value(Decimal(sp.get("exits", 0)), sp.get("exits", 0)),
+        }
+        for code, months in RETENTION_MONTHS.items():
+            retained, observed = sp.get(f"kept_{months}", 0), sp.get(f"seen_{months}", 0)
+            values[code] = _ratio(retained, observed)
+        out[key] = {c: v for c, v in values.items() if c in wanted}
+    return out
+
+
+def _ratio(numerator: int, denominator: int) -> Value:
+    return Value(rules.ratio(numerator, denominator), numerator, denominator)
+
+
+def _annual(kind: str, start: dt.date, s: dict, on: dt.date) -> Value:
+    """Only for a whole calendar year whose December is complete."""
+    if kind != rules.Kind.YEAR or on < dt.date(start.year, 12, 31):
+        return Value(None)
+    return _ratio(s["persons_last_month"], s["persons"])
+
+
+def _spells(
+    *, kind: str, starts: Sequence[dt.date], scope: Scope, group: str | None, on: dt.date
+) -> dict[tuple[Any, dt.date], dict[str, int]]:
+    if not starts:
+        return {}
+    first, last = starts[0], rules.period_end(kind, starts[-1])
+    wanted = set(starts)
+    out: dict[tuple[Any, dt.date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = _in_scope(SpellFact.objects, scope).filter(
+        Q(started_on__range=(first, last)) | Q(ended_on__range=(first, last))
+    )
+    fields = ["county", "clinic_id", "sex", "age_band", "started_on", "ended_on", "exit_reason"]
+    for row in rows.values(*fields, "first_ever", "transfer_in", "retention_end"):
+        key = _group_key(group, row)
+        start = rules.period_start(kind, row["started_on"])
+        if start in wanted and row["started_on"] <= last and not row["transfer_in"]:
+            bucket = out[(key, start)]
+            bucket["new" if row["first_ever"] else "re"] += 1
+            for months in RETENTION_MONTHS.values():
+                if rules.observable(row["started_on"], months, on):
+                    bucket[f"seen_{months}"] += 1
+                    bucket[f"kept_{months}"] += rules.retained_at(
+                        row["started_on"], row["retention_end"], months
+                    )
+        if row["ended_on"] and first <= row["ended_on"] <= last:
+            end_start = rules.period_start(kind, row["ended_on"])
+            if end_start in wanted:
+                bucket = out[(key, end_start)]
+                if row["exit_reason"] == "transferred":
+                    bucket["transfers_out"] += 1
+                else:
+                    bucket["exits"] += 1
+                    bucket[f"exit:{row['exit_reason']}"] += 1
+    return out
+
+
+def exits_by_reason(
+    *, kind: str, start: dt.date, scope: Scope = NATION, on: dt.date | None = None
+) -> dict[str, int]:
+    """Exit reason → episodes ended in the period; transfers out under "transferred", apart from the exits."""
+    spells = _spells(kind=kind, starts=[start], scope=scope, group=None, on=on or as_of() or dt.date.min)
+    bucket = spells.get((None, start), {})
+    out = {k.split(":", 1)[1]: v for k, v in bucket.items() if k.startswith("exit:")}
+    if bucket.get("transfers_out"):
+        out["transferred"] = bucket["transfers_out"]
+    return out
+
+
+def _medians(
+    *, kind: str, starts: Sequence[dt.date], scope: Scope, group: str | None
+) -> dict[tuple[Any, dt.date], tuple[Decimal | None, int]]:
+    if group in ("sex", "age_band") or not starts:
+        return {}
+    first, last = starts[0], rules.period_end(kind, starts[-1])
+    wanted = set(starts)
+    counts: dict[tuple[Any, dt.date], dict[Decimal, int]] = defaultdict(lambda: defaultdict(int))
+    rows = _in_scope(DoseHistogram.objects.filter(month__range=(first, last)), scope)
+    for row in rows.values(*_db_group(group), "month", "mg").annotate(n=Sum("days")).order_by():
+        start = rules.period_start(kind, row["month"])
+        if start in wanted:
+            counts[(_group_key(group, row), start)][row["mg"]] += row["n"]
+    return {key: (rules.histogram_median(c), sum(c.values())) for key, c in counts.items()}
+
+
+def suppress(values: dict[str, Value], *, threshold: int) -> dict[str, Value]:
+    """Small cells: a count below ``threshold`` (but above zero), or a ratio whose numerator or denominator is,
+    is not shown on aggregate views."""
+
+    def small(n: Any) -> bool:
+        return n is not None and 0 < n < threshold
+
+    out = {}
+    for code, v in values.items():
+        hide = small(v.numerator) or small(v.denominator)
+        out[code] = Value(v.value, v.numerator, v.denominator, suppressed=hide) if hide else v
+    return out
+
+
+def spell_curve(
+    *, started_from: dt.date, started_to: dt.date, scope: Scope = NATION, on: dt.date | None = None
+) -> list[rules.CurvePoint]:
+    """The Kaplan–Meier retention curve of the spells started between the two days (included)."""
+    on = on or as_of() or dt.date.min
+    rows = _in_scope(SpellFact.objects, scope).filter(
+        transfer_in=False, started_on__range=(started_from, min(started_to, on))
+    )
+    durations = [
+        rules.spell_duration(started, end, on)
+        for started, end in rows.values_list("started_on", "retention_end")
+    ]
+    return rules.kaplan_meier(durations)
+
+
+def league(
+    *,
+    code: str,
+    kind: str,
+    start: dt.date,
+    previous: dt.date | None,
+    scope: Scope,
+    level: str,
+    on: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The units of ``level`` inside ``scope`` ranked by ``code`` for the period (best first by the indicator's
+    direction), with each unit's rank in the ``previous`` period and the change."""
+    indicator = BY_CODE[code]
+    starts = [start] + ([previous] if previous else [])
+    table = figures(kind=kind, starts=starts, scope=scope, group=level, codes=[code], on=on)
+
+    def ranking(period: dt.date) -> dict[Any, tuple[int, Value]]:
+        scored = [
+            (key, vals[code])
+            for (key, s), vals in table.items()
+            if s == period and vals[code].value is not None
+        ]
+        reverse = indicator.direction != "lower"
+        scored.sort(key=lambda kv: kv[1].value if reverse else -kv[1].value, reverse=True)
+        ranks: dict[Any, tuple[int, Value]] = {}
+        for position, (key, value) in enumerate(scored, start=1):
+            tied = position > 1 and value.value == scored[position - 2][1].value
+            ranks[key] = (ranks[scored[position - 2][0]][0] if tied else position, value)  # 1, 2, 2, 4
+        return ranks
+
+    now, before = ranking(start), ranking(previous) if previous else {}
+    rows = []
+    for key, (rank, value) in sorted(now.items(), key=lambda kv: (kv[1][0], str(kv[0]))):
+        earlier = before.get(key)
+        rows.append(
+            {
+                "key": key,
+                "rank": rank,
+                "value": value,
+                "previous_rank": earlier[0] if earlier else None,
+                "change": (earlier[0] - rank) if earlier else None,
+            }
+        )
+    return rows

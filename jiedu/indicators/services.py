@@ -1,0 +1,502 @@
+"""Keeping the indicator facts current (docs/adr/0012).
+
+``rollup_refresh`` is the nightly job: it finds the persons whose records changed since the last run (new dose
+days, episode events, tests and results, ART starts — by high-water marks over append-only tables) and those
+whose facts change with time alone (a gap that has just reached the dropout length), recomputes their facts
+from the first month the change can reach, and rebuilds the cube rows of the periods touched.
+``rollup_rebuild`` recomputes everything from the records; both give identical facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, Sum
+
+from jiedu.core import clock
+from jiedu.core.selectors import rule_value
+from jiedu.indicators import rules
+from jiedu.indicators.models import (
+    DoseHistogram,
+    PersonMonthDose,
+    PersonPeriod,
+    RollupState,
+    SpellFact,
+    UnitPeriod,
+)
+from jiedu.labs.models import LabTest
+from jiedu.mmt.models import DoseDay, Episode, EpisodeEvent
+from jiedu.patients.models import Person
+from jiedu.referrals.models import Outcome, Referral, ReferralEvent, ReferralKind
+
+STATE = "mmt"
+BATCH = 2000
+#: Rows below the high-water mark re-read at each refresh, so a transaction that took a lower id but committed
+#: after the last refresh read the table is still seen (recomputing a person twice changes nothing).
+ID_OVERLAP = 5000
+#: Results recorded up to this long before the last refresh are read again, for the same reason.
+TIME_OVERLAP = dt.timedelta(hours=1)
+EVERYTHING = dt.date(1900, 1, 1)
+
+
+@dataclass
+class RefreshResult:
+    as_of: dt.date
+    rebuilt: bool = False
+    persons: int = 0
+    periods: set[tuple[str, dt.date]] = field(default_factory=set)
+    seconds: float = 0.0
+
+
+def settings_now() -> rules.Settings:
+    """The national definitions (indicators compare regions, so one definition holds for all of them)."""
+    return rules.Settings(
+        dropout_gap_days=rule_value("indicators.dropout_gap_days", region_code=None),
+        art_linkage_days=rule_value("indicators.art_linkage_days", region_code=None),
+    )
+
+
+def rollup_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
+    """Bring the facts up to ``as_of`` (default: yesterday, the last complete day). Idempotent; concurrent
+    runs queue on the state row and the second finds nothing left to do."""
+    started = time.monotonic()
+    as_of = as_of or clock.local_today() - dt.timedelta(days=1)
+    settings = settings_now()
+    with transaction.atomic(durable=True):
+        state, _ = RollupState.objects.get_or_create(name=STATE)
+        state = RollupState.objects.select_for_update().get(pk=state.pk)
+        if state.as_of is None:
+            result = _rebuild(state, as_of=as_of, settings=settings)
+        else:
+            marks = _marks()
+            touched = _touched(state, as_of=as_of, settings=settings)
+            result = RefreshResult(as_of=as_of)
+            result.periods = _recompute(touched, as_of=as_of, settings=settings)
+            result.persons = len(touched)
+            _save_state(state, marks, as_of=as_of, persons=result.persons)
+        result.seconds = time.monotonic() - started
+        RollupState.objects.filter(pk=state.pk).update(seconds=result.seconds)
+    return result
+
+
+def rollup_rebuild(*, as_of: dt.date | None = None) -> RefreshResult:
+    """Throw the facts away and compute them again from the records."""
+    started = time.monotonic()
+    as_of = as_of or clock.local_today() - dt.timedelta(days=1)
+    settings = settings_now()
+    with transaction.atomic(durable=True):
+        state, _ = RollupState.objects.get_or_create(name=STATE)
+        state = RollupState.objects.select_for_update().get(pk=state.pk)
+        result = _rebuild(state, as_of=as_of, settings=settings)
+        result.seconds = time.monotonic() - started
+        RollupState.objects.filter(pk=state.pk).update(seconds=result.seconds)
+    return result
+
+
+def _rebuild(state: RollupState, *, as_of: dt.date, settings: rules.Settings) -> RefreshResult:
+    marks = _marks()
+    for model in (PersonPeriod, PersonMonthDose, SpellFact, UnitPeriod, DoseHistogram):
+        model.objects.all().delete()
+    persons = Episode.objects.filter(started_on__isnull=False).values_list("person_id", flat=True).distinct()
+    touched = dict.fromkeys(persons, EVERYTHING)
+    result = RefreshResult(as_of=as_of, rebuilt=True, persons=len(touched))
+    result.periods = _recompute(touched, as_of=as_of, settings=settings)
+    _save_state(state, marks, as_of=as_of, persons=result.persons)
+    return result
+
+
+def _marks() -> dict:
+    return {
+        "dose_day_id": DoseDay.objects.aggregate(m=Max("id"))["m"] or 0,
+        "episode_event_id": EpisodeEvent.objects.aggregate(m=Max("id"))["m"] or 0,
+        "lab_test_id": LabTest.objects.aggregate(m=Max("id"))["m"] or 0,
+        "referral_event_id": ReferralEvent.objects.aggregate(m=Max("id"))["m"] or 0,
+        "result_at": clock.now(),
+    }
+
+
+def _save_state(state: RollupState, marks: dict, *, as_of: dt.date, persons: int) -> None:
+    for key, value in marks.items():
+        setattr(state, key, value)
+    state.as_of = as_of
+    state.persons = persons
+    state.refreshed_at = clock.now()
+    state.save()
+
+
+def _touched(state: RollupState, *, as_of: dt.date, settings: rules.Settings) -> dict[int, dt.date]:
+    """Person → the first day whose facts may have changed since the last refresh."""
+    touched: dict[int, dt.date] = {}
+
+    def touch(rows: Iterable[tuple[int, dt.date | None]]) -> None:
+        for person, day in rows:
+            if day is None:
+                continue
+            if person not in touched or day < touched[person]:
+                touched[person] = day
+
+    # Rows recorded since the last refresh, and rows already recorded for days it did not cover yet (today's
+    # doses of a refresh run in the daytime, or records dated ahead).
+    newly_covered = (state.as_of, as_of)
+    touch(
+        DoseDay.objects.filter(Q(id__gt=state.dose_day_id - ID_OVERLAP) | Q(day__gt=newly_covered[0]))
+        .filter(day__lte=as_of)
+        .values("person_id")
+        .annotate(first=Min("day"))
+        .values_list("person_id", "first")
+    )
+    touch(
+        EpisodeEvent.objects.filter(
+            Q(id__gt=state.episode_event_id - ID_OVERLAP) | Q(on__gt=newly_covered[0])
+        )
+        .filter(on__lte=as_of)
+        .values("episode__person_id")
+        .annotate(first=Min("on"))
+        .values_list("episode__person_id", "first")
+    )
+    touch(
+        LabTest.objects.filter(
+            Q(id__gt=state.lab_test_id - ID_OVERLAP)
+            | Q(result_at__gte=(state.result_at or clock.now()) - TIME_OVERLAP)
+            | Q(collected_on__gt=newly_covered[0])
+        )
+        .filter(collected_on__lte=as_of)
+        .values("person_id")
+        .annotate(first=Min("collected_on"))
+        .values_list("person_id", "first")
+    )
+    art = Referral.objects.filter(
+        Q(
+            pk__in=ReferralEvent.objects.filter(id__gt=state.referral_event_id - ID_OVERLAP).values(
+                "referral_id"
+            )
+        )
+        | Q(closed_on__gt=newly_covered[0], closed_on__lte=as_of),
+        kind=ReferralKind.ART,
+    ).values_list("person_id", "lab_test__collected_on", "made_at")
+    touch((person, tested or made.astimezone(clock.SHANGHAI).date()) for person, tested, made in art)
+    # Time alone: a gap after the last dose reaches the dropout length; a spell still waits for its first dose.
+    gap = settings.dropout_gap_days
+    before, now = state.as_of - dt.timedelta(days=gap), as_of - dt.timedelta(days=gap)
+    touch(
+        DoseDay.objects.filter(day__gt=before)
+        .values("person_id")
+        .annotate(last=Max("day"))
+        .filter(last__lte=now)
+        .values_list("person_id", "last")
+    )
+    touch(
+        SpellFact.objects.filter(
+            first_dose_on__isnull=True, transfer_in=False, started_on__gt=before, started_on__lte=now
+        ).values_list("person_id", "started_on")
+    )
+    return touched
+
+
+def _recompute(
+    touched: dict[int, dt.date], *, as_of: dt.date, settings: rules.Settings
+) -> set[tuple[str, dt.date]]:
+    periods: set[tuple[str, dt.date]] = set()
+    ordered = sorted(touched)
+    for i in range(0, len(ordered), BATCH):
+        batch = {p: touched[p] for p in ordered[i : i + BATCH]}
+        periods |= _recompute_batch(batch, as_of=as_of, settings=settings)
+    _rebuild_cube(periods)
+    return periods
+
+
+def _window(affected: dt.date, settings: rules.Settings) -> dt.date:
+    """The first month whose facts a change on ``affected`` can reach: a dose's dropout depends on the next
+    dose, up to the dropout length later."""
+    if affected <= EVERYTHING:
+        return EVERYTHING
+    return rules.month_start(affected - dt.timedelta(days=settings.dropout_gap_days + 1))
+
+
+def _recompute_batch(
+    batch: dict[int, dt.date], *, as_of: dt.date, settings: rules.Settings
+) -> set[tuple[str, dt.date]]:
+    window = {p: _window(a, settings) for p, a in batch.items()}
+    earliest = min(window.values())
+    ids = list(batch)
+    persons = {p.pk: p for p in Person.objects.filter(pk__in=ids).only("pk", "sex", "birth_date")}
+    episodes: dict[int, list[rules.EpisodeIn]] = defaultdict(list)
+    for e in Episode.objects.filter(person_id__in=ids).values_list(
+        "id",
+        "person_id",
+        "clinic_id",
+        "clinic__region_id",
+        "number",
+        "started_on",
+        "ended_on",
+        "exit_reason",
+        "transferred_from_id",
+    ):
+        episodes[e[1]].append(rules.EpisodeIn(e[0], e[2], e[3], e[4], e[5], e[6], e[7], e[8]))
+    doses: dict[int, list[rules.DoseIn]] = defaultdict(list)
+    for person, day, episode, mg in (
+        DoseDay.objects.filter(person_id__in=ids, day__gte=earliest, day__lte=as_of)
+        .order_by("person_id", "day")
+        .values_list("person_id", "day", "episode_id", "ordered_mg")
+    ):
+        if day >= window[person]:
+            doses[person].append(rules.DoseIn(day, episode, mg))
+    tests: dict[int, list[rules.TestIn]] = defaultdict(list)
+    for person, day, kind, result in (
+        LabTest.objects.filter(person_id__in=ids, collected_on__lte=as_of)
+        .filter(~Q(kind="urine") | Q(collected_on__gte=earliest))
+        .values_list("person_id", "collected_on", "kind", "result")
+    ):
+        tests[person].append(rules.TestIn(day, kind, result))
+    art: dict[int, dt.date] = {}
+    for person, closed in Referral.objects.filter(
+        person_id__in=ids, kind=ReferralKind.ART, outcome=Outcome.ART_STARTED, closed_on__lte=as_of
+    ).values_list("person_id", "closed_on"):
+        art[person] = min(closed, art.get(person, closed))
+    # Stored month rows before each person's window: the rest of their quarters and years, and their dropouts.
+    stored: dict[int, list[rules.PeriodFact]] = defaultdict(list)
+    prior_dropouts: dict[int, list[dt.date]] = defaultdict(list)
+    year_floor = rules.year_start(earliest)
+    for row in PersonPeriod.objects.filter(
+        Q(start__gte=year_floor) | Q(dropout_start__isnull=False), person_id__in=ids, kind=rules.Kind.MONTH
+    ).values():
+        person = row["person_id"]
+        if row["start"] >= window[person]:
+            continue
+        if row["dropout_start"]:
+            prior_dropouts[person].append(row["dropout_start"])
+        if row["start"] >= rules.year_start(window[person]):
+            stored[person].append(_fact_from_row(row))
+    prior_first = dict(SpellFact.objects.filter(person_id__in=ids).values_list("episode_id", "first_dose_on"))
+
+    month_rows: list[PersonPeriod] = []
+    dose_rows: list[PersonMonthDose] = []
+    rolled_rows: list[PersonPeriod] = []
+    spell_rows: list[SpellFact] = []
+    periods: set[tuple[str, dt.date]] = set()
+    for pid in ids:
+        person = persons[pid]
+        start = window[pid]
+        data = rules.PersonIn(
+            id=pid,
+            sex=person.sex,
+            birth_date=person.birth_date,
+            episodes=episodes[pid],
+            doses=doses[pid],
+            tests=tests[pid],
+            art_started_on=art.get(pid),
+        )
+        if start <= EVERYTHING:  # a rebuild: from the first dose on
+            start = rules.month_start(doses[pid][0].day) if doses[pid] else rules.month_start(as_of)
+        months = rules.months_between(start, as_of)
+        fresh, rolled = rules.person_facts(
+            data, months=months, stored=stored[pid], as_of=as_of, settings=settings
+        )
+        for fact in fresh:
+            month_rows.append(_row(pid, fact))
+            dose_rows.extend(
+                PersonMonthDose(
+                    person_id=pid,
+                    month=fact.start,
+                    clinic_id=fact.clinic_id,
+                    county=fact.county,
+                    mg=mg,
+                    days=n,
+                )
+                for mg, n in fact.doses_by_mg.items()
+            )
+        rolled_rows.extend(_row(pid, fact) for fact in rolled)
+        spell_rows.extend(
+            _spell_row(pid, s)
+            for s in rules.spells(
+                data,
+                as_of=as_of,
+                settings=settings,
+                since=None if window[pid] <= EVERYTHING else start,
+                prior_dropouts=prior_dropouts[pid],
+                prior_first_doses=prior_first,
+            )
+        )
+    # Replace the rows from each person's window on.
+    by_window: dict[dt.date, list[int]] = defaultdict(list)
+    for pid, start in window.items():
+        by_window[start].append(pid)
+    for start, pids in by_window.items():
+        old = PersonPeriod.objects.filter(person_id__in=pids)
+        periods |= set(
+            old.filter(
+                Q(kind=rules.Kind.MONTH, start__gte=start)
+                | Q(kind=rules.Kind.QUARTER, start__gte=rules.quarter_start(start))
+                | Q(kind=rules.Kind.YEAR, start__gte=rules.year_start(start))
+            ).values_list("kind", "start")
+        )
+        old.filter(
+            Q(kind=rules.Kind.MONTH, start__gte=start)
+            | Q(kind=rules.Kind.QUARTER, start__gte=rules.quarter_start(start))
+            | Q(kind=rules.Kind.YEAR, start__gte=rules.year_start(start))
+        ).delete()
+        PersonMonthDose.objects.filter(person_id__in=pids, month__gte=start).delete()
+    SpellFact.objects.filter(person_id__in=ids).delete()
+    PersonPeriod.objects.bulk_create(month_rows + rolled_rows, batch_size=5000)
+    PersonMonthDose.objects.bulk_create(dose_rows, batch_size=5000)
+    SpellFact.objects.bulk_create(spell_rows, batch_size=5000)
+    periods |= {(r.kind, r.start) for r in month_rows + rolled_rows}
+    return periods
+
+
+def _fact_from_row(row: dict) -> rules.PeriodFact:
+    return rules.PeriodFact(
+        kind=row["kind"],
+        start=row["start"],
+        clinic_id=row["clinic_id"],
+        county=row["county"],
+        sex=row["sex"],
+        age_band=row["age_band"],
+        days=row["days"],
+        mg_sum=row["mg_sum"],
+        last_mg=row["last_mg"],
+        first_day=row["first_day"],
+        last_day=row["last_day"],
+        dosed_last_month=row["dosed_last_month"],
+        dropout_start=row["dropout_start"],
+        urine_tests=row["urine_tests"],
+        urine_positive=row["urine_positive"],
+    )
+
+
+def _row(pid: int, fact: rules.PeriodFact) -> PersonPeriod:
+    return PersonPeriod(
+        person_id=pid,
+        kind=fact.kind,
+        start=fact.start,
+        clinic_id=fact.clinic_id,
+        county=fact.county,
+        sex=fact.sex,
+        age_band=fact.age_band,
+        days=fact.days,
+        mg_sum=fact.mg_sum,
+        last_mg=fact.last_mg,
+        first_day=fact.first_day,
+        last_day=fact.last_day,
+        dosed_last_month=fact.dosed_last_month,
+        dropout_start=fact.dropout_start,
+        urine_tests=fact.urine_tests,
+        urine_positive=fact.urine_positive,
+        hiv_eligible=fact.infection["hiv"][0],
+        hiv_tested=fact.infection["hiv"][1],
+        hcv_eligible=fact.infection["hcv"][0],
+        hcv_tested=fact.infection["hcv"][1],
+        syphilis_eligible=fact.infection["syphilis"][0],
+        syphilis_tested=fact.infection["syphilis"][1],
+        hiv_at_risk_tested=fact.hiv_at_risk_tested,
+        hiv_seroconverted=fact.hiv_seroconverted,
+        hiv_new_positive=fact.hiv_new_positive,
+        art_linked=fact.art_linked,
+    )
+
+
+def _spell_row(pid: int, s: rules.SpellFact) -> SpellFact:
+    return SpellFact(
+        episode_id=s.episode_id,
+        person_id=pid,
+        clinic_id=s.clinic_id,
+        county=s.county,
+        sex=s.sex,
+        age_band=s.age_band,
+        started_on=s.started_on,
+        ended_on=s.ended_on,
+        exit_reason=s.exit_reason,
+        first_ever=s.first_ever,
+        transfer_in=s.transfer_in,
+        first_dose_on=s.first_dose_on,
+        retention_end=s.retention_end,
+    )
+
+
+def _true(name: str) -> Count:
+    return Count("id", filter=Q(**{name: True}))
+
+
+def _rebuild_cube(periods: set[tuple[str, dt.date]]) -> None:
+    """Replace the cube rows of ``periods`` with sums of the person rows."""
+    for kind, start in sorted(periods):
+        UnitPeriod.objects.filter(kind=kind, start=start).delete()
+        sums = (
+            PersonPeriod.objects.filter(kind=kind, start=start)
+            .values("clinic_id", "county", "sex", "age_band")
+            .annotate(
+                n=Count("id"),
+                last_month=_true("dosed_last_month"),
+                ge60=Count("id", filter=Q(last_mg__gte=Decimal("60"))),
+                out=Count("id", filter=Q(dropout_start__isnull=False)),
+                d=Sum("days"),
+                mg=Sum("mg_sum"),
+                u_tested=Count("id", filter=Q(urine_tests__gt=0)),
+                u_tests=Sum("urine_tests"),
+                u_pos=Sum("urine_positive"),
+                hiv_e=_true("hiv_eligible"),
+                hiv_t=_true("hiv_tested"),
+                hcv_e=_true("hcv_eligible"),
+                hcv_t=_true("hcv_tested"),
+                syp_e=_true("syphilis_eligible"),
+                syp_t=_true("syphilis_tested"),
+                risk=_true("hiv_at_risk_tested"),
+                sero=_true("hiv_seroconverted"),
+                new_pos=_true("hiv_new_positive"),
+                art=_true("art_linked"),
+            )
+            .order_by()
+        )
+        UnitPeriod.objects.bulk_create(
+            [
+                UnitPeriod(
+                    clinic_id=s["clinic_id"],
+                    county=s["county"],
+                    kind=kind,
+                    start=start,
+                    sex=s["sex"],
+                    age_band=s["age_band"],
+                    persons=s["n"],
+                    persons_last_month=s["last_month"],
+                    persons_ge60=s["ge60"],
+                    dropouts=s["out"],
+                    days=s["d"],
+                    mg_sum=s["mg"],
+                    urine_tested=s["u_tested"],
+                    urine_tests=s["u_tests"],
+                    urine_positive=s["u_pos"],
+                    hiv_eligible=s["hiv_e"],
+                    hiv_tested=s["hiv_t"],
+                    hcv_eligible=s["hcv_e"],
+                    hcv_tested=s["hcv_t"],
+                    syphilis_eligible=s["syp_e"],
+                    syphilis_tested=s["syp_t"],
+                    hiv_at_risk_tested=s["risk"],
+                    hiv_seroconverted=s["sero"],
+                    hiv_new_positive=s["new_pos"],
+                    art_linked=s["art"],
+                )
+                for s in sums
+            ],
+            batch_size=5000,
+        )
+        if kind == rules.Kind.MONTH:
+            DoseHistogram.objects.filter(month=start).delete()
+            DoseHistogram.objects.bulk_create(
+                [
+                    DoseHistogram(
+                        clinic_id=h["clinic_id"], county=h["county"], month=start, mg=h["mg"], days=h["n"]
+                    )
+                    for h in PersonMonthDose.objects.filter(month=start)
+                    .values("clinic_id", "county", "mg")
+                    .annotate(n=Sum("days"))
+                    .order_by()
+                ],
+                batch_size=5000,
+            )
