@@ -152,6 +152,12 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
             _("Counts below this are suppressed on aggregate views and exports"),
         ),
         Rule(
+            "indicators.amber_band_pct",
+            Decimal("10"),
+            _("How far short of its target (percent of the target) an indicator shows amber, not red"),
+            Decimal,
+        ),
+        Rule(
             "indicators.target.annual_retention",
             Decimal("90"),
             _("Target: MMT annual retention (percent)"),

@@ -39,10 +39,13 @@ class OrgSpec:
     #: Unified social credit code (GB 32100) without its two check characters; see ``generators.credit_code``.
     credit_base: str
     parent: str | None = None
+    #: The region, when not the county (the prefecture's commission above it).
+    region: str = COUNTY_CODE
+    address_prefix: str = ADDRESS_PREFIX
 
     @property
     def address(self) -> str:
-        return f"{ADDRESS_PREFIX}{self.town}{self.street}"
+        return f"{self.address_prefix}{self.town}{self.street}"
 
 
 def _org(
@@ -85,8 +88,19 @@ ORGANISATIONS: tuple[OrgSpec, ...] = (
          "24.954720", "118.377460", "0595-86388120", "郑国栋", "12350583MB029499"),
     _org("regulator", "南安市市场监督管理局", T.DRUG_REGULATOR, "溪美街道", "江滨南路28号",
          "24.965080", "118.393740", "0595-86312315", "庄明辉", "11350583MB030511"),
+    # The prefecture's commission: approves the county's aggregate figures and reads the county's indicators.
+    OrgSpec("city_commission", "泉州市卫生健康委员会", T.HEALTH_COMMISSION, "丰泽区", "津淮街88号",
+            Decimal("24.905940"), Decimal("118.600360"), "0595-22587230", "陈美华", "11350500MB031633",
+            region="350500", address_prefix="福建省泉州市"),
 )
 # fmt: on
+
+#: Registered drug users of the county by year (police registry figures, entered as the aggregate data set
+#: ``registered_users``): mostly synthetic-drug users, as nationally since the mid-2010s.
+REGISTERED_USERS: dict[int, dict[str, str]] = {
+    2025: {"total": "2350", "opioid": "760", "synthetic": "1480", "other": "110", "new_registrations": "190"},
+    2026: {"total": "2210", "opioid": "705", "synthetic": "1390", "other": "115", "new_registrations": "160"},
+}
 
 #: The organisation that marks a seeded database (the brief's marker; created first).
 MARKER_ORGANISATION = "commission"
@@ -174,6 +188,7 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("admin1", "傅俊杰", "commission", (Role.SYSADMIN,)),
     UserSpec("narcotics1", "杨建国", "narcotics", (Role.NARCOTICS_OFFICER,)),
     UserSpec("regulator1", "庄明辉", "regulator", (Role.INSPECTOR,)),
+    UserSpec("city1", "陈美华", "city_commission", (Role.HEALTH_OFFICER,)),
 )
 
 #: Who registers the people of each organisation (the person is affiliated with the actor's organisation).

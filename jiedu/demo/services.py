@@ -25,6 +25,8 @@ from django.db import transaction
 
 from jiedu.accounts.models import Role, RoleAssignment, User
 from jiedu.core import audit
+from jiedu.datasets.models import DataSet, Submission
+from jiedu.datasets.services import submission_approve, submission_save, submission_submit
 from jiedu.demo import data
 from jiedu.demo.generators import DemoPerson, credit_code, demo_people, portrait_jpeg
 from jiedu.demo.history import (
@@ -36,10 +38,11 @@ from jiedu.demo.history import (
     service_summary,
     simulated_clock,
 )
+from jiedu.indicators.services import rollup_rebuild
 from jiedu.patients.models import Affiliation, Person
 from jiedu.patients.services import PhotoUpload, id_number_index, person_register
 from jiedu.policy.rules import role_allowed_in
-from jiedu.registry.models import Licence, Organisation
+from jiedu.registry.models import Licence, Organisation, Region
 from jiedu.registry.services import regions_load
 
 _SOURCE = "seed_demo"
@@ -136,6 +139,9 @@ def demo_seed(
                 end=data.HISTORY_END,
                 patients=patients,
             )
+        figures = _registered_users(staff=staff)
+        if history.written or figures:
+            rollup_rebuild(as_of=data.HISTORY_END)
     return DemoSummary(
         seed=seed,
         organisations_created=staff.organisations_created,
@@ -156,6 +162,25 @@ def demo_seed(
         history=history,
         service=service_summary(organisations=staff.organisations),
     )
+
+
+def _registered_users(*, staff: _Staff) -> int:
+    """The county's registered drug users for each year of the history, entered by the county's health officer
+    and approved by the prefecture's (the denominator of MMT coverage). Years already entered are left alone."""
+    data_set = DataSet.objects.get(code="registered_users")
+    county = Region.objects.get(code=data.COUNTY_CODE)
+    entered = 0
+    for year, values in data.REGISTERED_USERS.items():
+        period = dt.date(year, 1, 1)
+        if Submission.objects.filter(data_set=data_set, region=county, period_start=period).exists():
+            continue
+        saved = submission_save(
+            actor=staff.users["officer1"], data_set=data_set, region=county, period=period, values=values
+        )
+        submitted = submission_submit(actor=staff.users["officer1"], submission=saved.submission)
+        submission_approve(actor=staff.users["city1"], submission=submitted)
+        entered += 1
+    return entered
 
 
 def demo_logins() -> tuple[DemoLogin, ...]:
@@ -179,7 +204,7 @@ def _organisations_and_users() -> _Staff:
     with transaction.atomic(durable=True):
         for spec in data.ORGANISATIONS:
             org, created = Organisation.objects.get_or_create(
-                region_id=data.COUNTY_CODE,
+                region_id=spec.region,
                 name=spec.name,
                 defaults={
                     "type": spec.type,

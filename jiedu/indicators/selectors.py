@@ -305,3 +305,54 @@ def league(
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class VarianceRow:
+    organisation: str
+    store: str
+    drug: str
+    unit: str
+    counts: int
+    counts_with_variance: int
+    variance: Decimal  # book − counted, summed over the counts of the period
+    shortfall: Decimal  # the shortfalls alone (book above counted)
+
+
+def stock_variance(*, start: dt.date, end: dt.date, scope: Scope = NATION) -> list[VarianceRow]:
+    """Book − counted quantity per store and drug at the counts (day closes, monthly stock-takes) of the days
+    from ``start`` to ``end``, with how many counts there were and how many found a variance."""
+    from jiedu.pharmacy.models import DayCloseLine  # the books are the pharmacy's; read-only here
+
+    lines = DayCloseLine.objects.filter(day_close__day__range=(start, end))
+    if scope.clinics is not None:
+        lines = lines.filter(day_close__store__organisation_id__in=scope.clinics)
+    elif scope.prefix:
+        lines = lines.filter(day_close__store__organisation__region__code__startswith=scope.prefix)
+    grouped: dict[tuple, dict[str, Any]] = {}
+    for row in lines.values(
+        "day_close_id",
+        "day_close__store__organisation__name",
+        "day_close__store__name",
+        "batch__drug__name",
+        "batch__drug__unit",
+        "variance",
+    ).order_by("day_close__store__organisation__name", "day_close__store__name", "batch__drug__name"):
+        key = (
+            row["day_close__store__organisation__name"],
+            row["day_close__store__name"],
+            row["batch__drug__name"],
+            row["batch__drug__unit"],
+        )
+        g = grouped.setdefault(
+            key, {"counts": set(), "varied": set(), "variance": Decimal(0), "short": Decimal(0)}
+        )
+        g["counts"].add(row["day_close_id"])
+        if row["variance"]:
+            g["varied"].add(row["day_close_id"])
+            g["variance"] += row["variance"]
+            g["short"] += max(row["variance"], Decimal(0))
+    return [
+        VarianceRow(*key, len(g["counts"]), len(g["varied"]), g["variance"], g["short"])
+        for key, g in grouped.items()
+    ]

@@ -26,6 +26,7 @@ NAV = [
     ("community:list", _("Community orders"), Action.COMMUNITY_ORDERS),
     ("police:evidence", _("Dynamic-control evidence"), Action.POLICE_EVIDENCE),
     ("bulletins:list", _("Work bulletins"), Action.BULLETIN_VIEW),
+    ("indicators:dashboard", _("Indicators"), Action.INDICATOR_VIEW),
     ("datasets:list", _("Aggregate figures"), Action.DATASET_ENTER),
     ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
     ("core:audit", _("Audit log"), Action.AUDIT_VIEW),

@@ -20,11 +20,13 @@ from jiedu.demo import data
 from jiedu.demo.generators import demo_people
 from jiedu.demo.history import HistoryResult, history_plan, history_start, simulated_clock
 from jiedu.demo.services import demo_seed
+from jiedu.indicators import reports
 from jiedu.labs.models import LabTest
 from jiedu.mmt.models import DoseDay, DoseOrder, DosePart, Episode, EpisodeEvent
 from jiedu.pharmacy.models import DayClose, LedgerEntry, StockBalance, Store
 from jiedu.pharmacy.services import ledger_verify
 from jiedu.referrals.models import Referral
+from jiedu.registry.models import Region
 from jiedu.rehab.models import Admission
 from jiedu.reports.models import Delivery, Disclosure, Escalation, RecipientRule, Report
 
@@ -44,6 +46,19 @@ def fresh_ids(db):
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
             cursor.execute(statement)
+
+
+#: The indicators of the 75-day history below: 18 people dosed in October. With so few, most clinic rates fall
+#: below the small-cell threshold; the clinics are ranked on those shown (洪濑: no positive urine test of 6;
+#: 水头 and the main clinic on coverage and positive rate, 水头 also on doses and HIV testing). 20 people in
+#: treatment in 2026 per 705 registered opioid users.
+IN_TREATMENT_OCTOBER = 18
+LEAGUE_OCTOBER = [
+    ("南安市洪濑美沙酮维持治疗门诊", 1),
+    ("南安市水头美沙酮维持治疗门诊", 2),
+    ("南安市美沙酮维持治疗门诊", 3),
+]
+COVERAGE_2026 = (20, Decimal("705"), Decimal("2.8"))
 
 
 def _small() -> object:
@@ -276,6 +291,16 @@ def test_a_longer_history_has_community_orders_voluntary_rehab_art_and_a_bulleti
         list(Disclosure.objects.filter(infection=True).values_list("recipient__name", flat=True))
         == ["南安市疾病预防控制中心"] * 2
     )
+    # The indicators are rolled up to the history's last day; the county's registered users were approved by
+    # the prefecture's commission, so the coverage of 2026 has its denominator.
+    county = Region.objects.get(code="350583")
+    october = reports.build(area=reports.Area(region=county), kind="M", start=dt.date(2026, 10, 1))
+    lines = {line.indicator.code: line.value for line in october.lines}
+    dosed = DoseDay.objects.filter(day__range=(dt.date(2026, 10, 1), dt.date(2026, 10, 31)))
+    assert lines["in_treatment"].value == dosed.values("person_id").distinct().count() == IN_TREATMENT_OCTOBER
+    assert [(row.name, row.rank) for row in october.league] == LEAGUE_OCTOBER
+    year = reports.coverage(year=dt.date(2026, 1, 1), scope=reports.Area(region=county).scope)
+    assert (year.numerator, year.denominator, year.value) == COVERAGE_2026
     assert audit.verify().broken is None
 
 

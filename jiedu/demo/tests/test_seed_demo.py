@@ -105,12 +105,12 @@ def test_portrait_is_a_deterministic_240_by_300_jpeg():
 def test_default_seed_builds_the_demo_county_with_620_people():
     summary = demo_seed(seed=2026, history_days=0)
 
-    assert _created(summary) == (14, 10, 24, 620)
-    assert (summary.organisations, summary.users, summary.persons) == (14, 24, 620)
+    assert _created(summary) == (15, 10, 25, 620)
+    assert (summary.organisations, summary.users, summary.persons) == (14, 25, 620)
     assert Person.objects.count() == 620
     orgs = {o.name: o for o in Organisation.objects.all()}
     assert Counter(o.type for o in orgs.values()) == {
-        "health_commission": 1,
+        "health_commission": 2,  # the county's and the prefecture's
         "narcotics_office": 1,
         "police": 3,
         "cdc": 1,
@@ -173,10 +173,10 @@ def test_second_run_creates_nothing():
 
     second = demo_seed(seed=2026, persons=SMALL, history_days=0)
 
-    assert _created(first) == (14, 10, 24, SMALL)
+    assert _created(first) == (15, 10, 25, SMALL)
     assert _created(second) == (0, 0, 0, 0)
     assert not second.created_anything
-    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 24, SMALL, False)
+    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 25, SMALL, False)
     assert _table_sizes() == before
 
 
@@ -216,7 +216,7 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
         "community_worker": 1,
         "cdc_staff": 1,
         "inspector": 2,
-        "health_officer": 1,
+        "health_officer": 2,
         "narcotics_officer": 1,
         "auditor": 1,
         "sysadmin": 1,
@@ -225,7 +225,7 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
     for spec in data.USERS:
         user = users[spec.username]
         assert effective_roles(user) == frozenset(spec.roles), spec.username
-        assert user.organisation.region_id == "350583"
+        assert user.organisation.region_id == ("350500" if spec.username == "city1" else "350583")
         assert authenticate(None, username=spec.username, password="jiedu-demo-2026") == user
     assert (users["nurse1"].full_name, users["nurse1"].organisation.name) == (
         "黄丽娟",
@@ -237,7 +237,14 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
 def test_organisations_dosing_points_and_licences():
     demo_seed(seed=2026, persons=0, history_days=0)
 
-    orgs = list(Organisation.objects.select_related("parent_clinic"))
+    # The county's organisations, and above them the prefecture's commission (泉州市, 350500).
+    city = Organisation.objects.get(region_id="350500")
+    assert (city.name, city.type, city.address) == (
+        "泉州市卫生健康委员会",
+        "health_commission",
+        "福建省泉州市丰泽区津淮街88号",
+    )
+    orgs = list(Organisation.objects.select_related("parent_clinic").exclude(pk=city.pk))
     assert {o.region_id for o in orgs} == {"350583"}
     for org in orgs:
         assert uscc.is_valid(org.credit_code), org.name
@@ -274,9 +281,9 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
     text = out.getvalue()
     assert text.startswith("Demo county seeded (seed 2026) in ")
     assert (
-        ": 14 organisations, 10 licences, 24 users, 5 persons, 7 stores, 6 report recipients created." in text
+        ": 15 organisations, 10 licences, 25 users, 5 persons, 7 stores, 6 report recipients created." in text
     )
-    assert "In the demo county: 14 organisations, 24 demo users, 5 persons." in text
+    assert "In the demo county: 14 organisations, 25 demo users, 5 persons." in text
     assert text.count("jiedu-demo-2026") == 1
     assert "Password for every demo login: jiedu-demo-2026" in text
     lines = text.splitlines()
@@ -286,7 +293,7 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
         assert any(line.startswith(spec.username + " ") for line in lines), spec.username
     repeat = again.getvalue()
     assert repeat.startswith("The demo county is already seeded: nothing created (")
-    assert "In the demo county: 14 organisations, 24 demo users, 5 persons." in repeat
+    assert "In the demo county: 14 organisations, 25 demo users, 5 persons." in repeat
     assert repeat.count("jiedu-demo-2026") == 1
 
 
@@ -298,7 +305,7 @@ def test_dry_run_writes_nothing_and_shows_the_first_people():
     assert _table_sizes() == dict.fromkeys(_table_sizes(), 0)
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "Dry run: nothing written. Seed 2026 gives 14 organisations, 10 licences, 24 users and 620 persons; "
+        "Dry run: nothing written. Seed 2026 gives 15 organisations, 10 licences, 25 users and 620 persons; "
         "the first:"
     )
     assert lines[1] == "  傅水坤  M  1985-01-22  3505**********401X  福建省泉州市南安市水头镇朴里村5组15号"
