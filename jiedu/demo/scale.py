@@ -107,6 +107,9 @@ AGE_RANGE = (20, 64)  # at the start of the window
 DOSING_POINT_SHARE = 0.35
 #: The earliest start of an episode (the first clinics opened in 2004).
 FIRST_START = dt.date(2004, 3, 1)
+#: Eighteen years, with their leap days and the few days an application precedes the start: nobody applies
+#: before their eighteenth birthday.
+ADULT_DAYS = 18 * 365 + 10
 
 # -- The course of treatment: rates per dosing day, shares, delays ----------------------------------------
 MISS_RATE = 1 / 55  # a short miss of 1–6 days
@@ -812,11 +815,12 @@ class _Generator:
     ) -> list[_Episode]:
         """The person's episodes: earlier ones as records, then the course through the window."""
         S, E = self.S, self.E
+        adult = birth + ADULT_DAYS  # no treatment before the person came of age
         target = max(25, min(150, _round5(rng.gauss(TARGET_MEAN, TARGET_SD))))
         if continuing:  # in treatment when the window opens, for a few years already (or a month)
             years = min(rng.expovariate(1 / 3), 15)
-            start = max(FIRST_START.toordinal(), S - 30 - int(years * 365))
-            episodes = self._priors(rng, home, before=start, may_transfer=True)
+            start = max(FIRST_START.toordinal(), S - 30 - int(years * 365), adult)
+            episodes = self._priors(rng, home, before=start, may_transfer=True, earliest=adult)
             mode = (
                 "transfer"
                 if episodes and episodes[-1].exit_reason == ExitReason.TRANSFERRED
@@ -826,7 +830,9 @@ class _Generator:
             start = rng.randint(S, E + 3)
             first_ever = rng.random() < FIRST_EVER_SHARE
             episodes = (
-                [] if first_ever else self._priors(rng, home, before=S - 1, may_transfer=False, at_least=1)
+                []
+                if first_ever
+                else self._priors(rng, home, before=S - 1, may_transfer=False, at_least=1, earliest=adult)
             )
             mode = "new"
         clinic, carried_mg = home, target
@@ -994,10 +1000,18 @@ class _Generator:
                 i += 1
 
     def _priors(
-        self, rng: random.Random, home: _Clinic, *, before: int, may_transfer: bool, at_least: int = 0
+        self,
+        rng: random.Random,
+        home: _Clinic,
+        *,
+        before: int,
+        may_transfer: bool,
+        earliest: int,
+        at_least: int = 0,
     ) -> list[_Episode]:
         """Earlier, exited episodes (records without doses), laid out backwards from the day ``before``
-        which the next episode starts. With ``may_transfer`` the latest may end in a transfer to it."""
+        which the next episode starts, none before ``earliest`` (the day the person came of age). With
+        ``may_transfer`` the latest may end in a transfer to it."""
         count = at_least
         if rng.random() >= 0.45:
             count += 1
@@ -1014,7 +1028,7 @@ class _Generator:
             transfer = reason == ExitReason.TRANSFERRED
             ended = anchor if transfer else anchor - 1 - int(rng.expovariate(1 / 120))
             started = ended - 30 - int(rng.expovariate(1 / 400))
-            if started < FIRST_START.toordinal():
+            if started < max(FIRST_START.toordinal(), earliest):
                 break
             if transfer:
                 clinic = self._other_clinic(rng, clinic, same_prefecture=True)

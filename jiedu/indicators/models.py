@@ -106,6 +106,10 @@ class SpellFact(models.Model):
     transfer_in = models.BooleanField()
     first_dose_on = models.DateField(null=True)
     retention_end = models.DateField(null=True)
+    #: The days 3, 6 and 12 months after the start (spells only): in treatment then if retention_end is later.
+    at_3m = models.DateField(null=True)
+    at_6m = models.DateField(null=True)
+    at_12m = models.DateField(null=True)
 
     class Meta:
         indexes = [

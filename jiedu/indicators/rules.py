@@ -79,7 +79,7 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 def age_band(birth: dt.date, day: dt.date) -> int:
     """The lower bound of the age band of a person born on ``birth``, on ``day`` (a period's first day)."""
     age = age_on(birth, day)
-    return max(b for b in AGE_BANDS if age >= b)
+    return max((b for b in AGE_BANDS if age >= b), default=AGE_BANDS[0])
 
 
 def age_band_label(lower: int) -> str:

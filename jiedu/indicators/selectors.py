@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 
 from jiedu.indicators import rules
 from jiedu.indicators.dictionary import BY_CODE
@@ -168,40 +169,65 @@ def _annual(kind: str, start: dt.date, s: dict, on: dt.date) -> Value:
     return _ratio(s["persons_last_month"], s["persons"])
 
 
+TRUNC = {rules.Kind.MONTH: TruncMonth, rules.Kind.QUARTER: TruncQuarter, rules.Kind.YEAR: TruncYear}
+
+
 def _spells(
     *, kind: str, starts: Sequence[dt.date], scope: Scope, group: str | None, on: dt.date
 ) -> dict[tuple[Any, dt.date], dict[str, int]]:
+    """Enrolments, cohort retention and exits per group and period: two aggregate queries over the spells."""
     if not starts:
         return {}
     first, last = starts[0], rules.period_end(kind, starts[-1])
     wanted = set(starts)
     out: dict[tuple[Any, dt.date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = _in_scope(SpellFact.objects, scope).filter(
-        Q(started_on__range=(first, last)) | Q(ended_on__range=(first, last))
+    spells = _in_scope(SpellFact.objects, scope)
+    counts: dict[str, Any] = {
+        "new": Count("id", filter=Q(first_ever=True)),
+        "re": Count("id", filter=Q(first_ever=False)),
+    }
+    for months in RETENTION_MONTHS.values():
+        at = f"at_{months}m"
+        seen = Q(**{f"{at}__lte": on})
+        counts[f"seen_{months}"] = Count("id", filter=seen)
+        counts[f"kept_{months}"] = Count(
+            "id", filter=seen & (Q(retention_end__isnull=True) | Q(retention_end__gt=F(at)))
+        )
+    started = (
+        spells.filter(transfer_in=False, started_on__range=(first, last))
+        .annotate(period=TRUNC[kind]("started_on"))
+        .values(*_db_group(group), "period")
+        .annotate(**counts)
+        .order_by()
     )
-    fields = ["county", "clinic_id", "sex", "age_band", "started_on", "ended_on", "exit_reason"]
-    for row in rows.values(*fields, "first_ever", "transfer_in", "retention_end"):
-        key = _group_key(group, row)
-        start = rules.period_start(kind, row["started_on"])
-        if start in wanted and row["started_on"] <= last and not row["transfer_in"]:
-            bucket = out[(key, start)]
-            bucket["new" if row["first_ever"] else "re"] += 1
-            for months in RETENTION_MONTHS.values():
-                if rules.observable(row["started_on"], months, on):
-                    bucket[f"seen_{months}"] += 1
-                    bucket[f"kept_{months}"] += rules.retained_at(
-                        row["started_on"], row["retention_end"], months
-                    )
-        if row["ended_on"] and first <= row["ended_on"] <= last:
-            end_start = rules.period_start(kind, row["ended_on"])
-            if end_start in wanted:
-                bucket = out[(key, end_start)]
-                if row["exit_reason"] == "transferred":
-                    bucket["transfers_out"] += 1
-                else:
-                    bucket["exits"] += 1
-                    bucket[f"exit:{row['exit_reason']}"] += 1
+    for row in started:
+        period = _as_date(row["period"])
+        if period in wanted:
+            bucket = out[(_group_key(group, row), period)]
+            for name in counts:
+                bucket[name] += row[name]
+    ended = (
+        spells.filter(ended_on__range=(first, last))
+        .annotate(period=TRUNC[kind]("ended_on"))
+        .values(*_db_group(group), "period", "exit_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in ended:
+        period = _as_date(row["period"])
+        if period not in wanted:
+            continue
+        bucket = out[(_group_key(group, row), period)]
+        if row["exit_reason"] == "transferred":
+            bucket["transfers_out"] += row["n"]
+        else:
+            bucket["exits"] += row["n"]
+            bucket[f"exit:{row['exit_reason']}"] += row["n"]
     return out
+
+
+def _as_date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def exits_by_reason(

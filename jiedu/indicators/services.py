@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 
 from jiedu.core import clock
@@ -50,6 +51,7 @@ class RefreshResult:
     as_of: dt.date
     rebuilt: bool = False
     persons: int = 0
+    appended: int = 0  # of which facts were appended to (the day's dose alone)
     periods: set[tuple[str, dt.date]] = field(default_factory=set)
     seconds: float = 0.0
 
@@ -75,10 +77,15 @@ def rollup_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
             result = _rebuild(state, as_of=as_of, settings=settings)
         else:
             marks = _marks()
-            touched = _touched(state, as_of=as_of, settings=settings)
+            touched, appended = _touched(state, as_of=as_of, settings=settings)
             result = RefreshResult(as_of=as_of)
-            result.periods = _recompute(touched, as_of=as_of, settings=settings)
+            done = _append_doses(appended, day=as_of) if appended else set()
+            rest = {p: a for p, a in touched.items() if p not in done}
+            result.periods = _recompute(
+                rest, as_of=as_of, settings=settings, also=_periods_of(as_of) if done else ()
+            )
             result.persons = len(touched)
+            result.appended = len(done)
             _save_state(state, marks, as_of=as_of, persons=result.persons)
         result.seconds = time.monotonic() - started
         RollupState.objects.filter(pk=state.pk).update(seconds=result.seconds)
@@ -130,14 +137,21 @@ def _save_state(state: RollupState, marks: dict, *, as_of: dt.date, persons: int
     state.save()
 
 
-def _touched(state: RollupState, *, as_of: dt.date, settings: rules.Settings) -> dict[int, dt.date]:
-    """Person → the first day whose facts may have changed since the last refresh."""
+def _touched(
+    state: RollupState, *, as_of: dt.date, settings: rules.Settings
+) -> tuple[dict[int, dt.date], set[int]]:
+    """Person → the first day whose facts may have changed since the last refresh; and the persons whose only
+    change is the day's dose, the day after the last refresh (the usual night: their facts are appended to)."""
     touched: dict[int, dt.date] = {}
+    others: set[int] = set()  # touched by anything but a dose on the day ``as_of``
 
-    def touch(rows: Iterable[tuple[int, dt.date | None]]) -> None:
+    def touch(rows: Iterable[tuple[int, dt.date | None]], *, doses: bool = False) -> None:
         for person, day in rows:
             if day is None:
                 continue
+            # A dose row re-read by the overlap is yesterday's (or older): yesterday's the append checks for.
+            if not doses or day < state.as_of:
+                others.add(person)
             if person not in touched or day < touched[person]:
                 touched[person] = day
 
@@ -149,7 +163,8 @@ def _touched(state: RollupState, *, as_of: dt.date, settings: rules.Settings) ->
         .filter(day__lte=as_of)
         .values("person_id")
         .annotate(first=Min("day"))
-        .values_list("person_id", "first")
+        .values_list("person_id", "first"),
+        doses=True,
     )
     touch(
         EpisodeEvent.objects.filter(
@@ -196,19 +211,96 @@ def _touched(state: RollupState, *, as_of: dt.date, settings: rules.Settings) ->
             first_dose_on__isnull=True, transfer_in=False, started_on__gt=before, started_on__lte=now
         ).values_list("person_id", "started_on")
     )
-    return touched
+    appended = set(touched) - others if as_of == state.as_of + dt.timedelta(days=1) else set()
+    return touched, appended
 
 
 def _recompute(
-    touched: dict[int, dt.date], *, as_of: dt.date, settings: rules.Settings
+    touched: dict[int, dt.date],
+    *,
+    as_of: dt.date,
+    settings: rules.Settings,
+    also: Iterable[tuple[str, dt.date]] = (),
 ) -> set[tuple[str, dt.date]]:
-    periods: set[tuple[str, dt.date]] = set()
+    """Recompute the touched persons' facts and re-sum the cube for the periods they (and ``also``) reach."""
+    periods: set[tuple[str, dt.date]] = set(also)
     ordered = sorted(touched)
     for i in range(0, len(ordered), BATCH):
         batch = {p: touched[p] for p in ordered[i : i + BATCH]}
         periods |= _recompute_batch(batch, as_of=as_of, settings=settings)
     _rebuild_cube(periods)
     return periods
+
+
+def _periods_of(day: dt.date) -> list[tuple[str, dt.date]]:
+    return [
+        (kind, rules.period_start(kind, day))
+        for kind in (rules.Kind.MONTH, rules.Kind.QUARTER, rules.Kind.YEAR)
+    ]
+
+
+#: The day's dose appended to a person's facts, set-based (PostgreSQL). A person qualifies when the dose is the
+#: only change, their month row exists and ends on their latest earlier dose (so no dose of yesterday committed
+#: late is missing from it), at the same clinic, and their spell had its first dose already: then no earlier
+#: gap changes (it is as long as it was), no spell ends, and the month, quarter and year rows gain a day.
+#: Everyone else is recomputed in full; both give the same rows.
+_APPEND_SQL = """
+WITH d AS (
+    SELECT dd.person_id, dd.ordered_mg AS mg, e.clinic_id
+    FROM mmt_doseday dd JOIN mmt_episode e ON e.id = dd.episode_id
+    WHERE dd.day = %(day)s AND dd.person_id = ANY(%(ids)s)
+), m AS (
+    UPDATE indicators_personperiod pp
+    SET days = pp.days + 1, mg_sum = pp.mg_sum + d.mg, last_mg = d.mg, last_day = %(day)s
+    FROM d
+    WHERE pp.person_id = d.person_id AND pp.kind = 'M' AND pp.start = %(month)s
+      AND pp.clinic_id = d.clinic_id
+      AND pp.last_day = (
+          SELECT max(x.day) FROM mmt_doseday x WHERE x.person_id = pp.person_id AND x.day < %(day)s
+      )
+      AND NOT EXISTS (
+          SELECT 1 FROM indicators_spellfact s
+          WHERE s.person_id = pp.person_id AND NOT s.transfer_in AND s.first_dose_on IS NULL
+      )
+    RETURNING pp.person_id, d.mg, d.clinic_id, pp.county
+), q AS (
+    UPDATE indicators_personperiod pp
+    SET days = pp.days + 1, mg_sum = pp.mg_sum + m.mg, last_mg = m.mg, last_day = %(day)s,
+        clinic_id = m.clinic_id, county = m.county,
+        dosed_last_month = CASE WHEN pp.kind = 'Q' THEN %(q_last)s ELSE %(y_last)s END
+    FROM m
+    WHERE pp.person_id = m.person_id
+      AND ((pp.kind = 'Q' AND pp.start = %(quarter)s) OR (pp.kind = 'Y' AND pp.start = %(year)s))
+    RETURNING pp.person_id
+), h AS (
+    INSERT INTO indicators_personmonthdose (person_id, month, clinic_id, county, mg, days)
+    SELECT person_id, %(month)s, clinic_id, county, mg, 1 FROM m
+    ON CONFLICT (person_id, month, mg) DO UPDATE SET days = indicators_personmonthdose.days + 1
+    RETURNING person_id
+)
+SELECT person_id FROM m
+"""
+
+
+def _append_doses(persons: set[int], *, day: dt.date) -> set[int]:
+    """Append the day's dose to the facts of those of ``persons`` who qualify (see _APPEND_SQL); the persons
+    done. On SQLite (a clinic's own server, small) everyone is recomputed instead."""
+    if connection.vendor != "postgresql" or not persons:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _APPEND_SQL,
+            {
+                "day": day,
+                "ids": sorted(persons),
+                "month": rules.month_start(day),
+                "quarter": rules.quarter_start(day),
+                "year": rules.year_start(day),
+                "q_last": day.month % 3 == 0,
+                "y_last": day.month == 12,
+            },
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _window(affected: dt.date, settings: rules.Settings) -> dt.date:
@@ -275,10 +367,10 @@ def _recompute_batch(
             stored[person].append(_fact_from_row(row))
     prior_first = dict(SpellFact.objects.filter(person_id__in=ids).values_list("episode_id", "first_dose_on"))
 
-    month_rows: list[PersonPeriod] = []
-    dose_rows: list[PersonMonthDose] = []
-    rolled_rows: list[PersonPeriod] = []
-    spell_rows: list[SpellFact] = []
+    month_rows: list[tuple] = []
+    dose_rows: list[tuple] = []
+    rolled_rows: list[tuple] = []
+    spell_rows: list[tuple] = []
     periods: set[tuple[str, dt.date]] = set()
     for pid in ids:
         person = persons[pid]
@@ -301,15 +393,7 @@ def _recompute_batch(
         for fact in fresh:
             month_rows.append(_row(pid, fact))
             dose_rows.extend(
-                PersonMonthDose(
-                    person_id=pid,
-                    month=fact.start,
-                    clinic_id=fact.clinic_id,
-                    county=fact.county,
-                    mg=mg,
-                    days=n,
-                )
-                for mg, n in fact.doses_by_mg.items()
+                (pid, fact.start, fact.clinic_id, fact.county, mg, n) for mg, n in fact.doses_by_mg.items()
             )
         rolled_rows.extend(_row(pid, fact) for fact in rolled)
         spell_rows.extend(
@@ -334,7 +418,10 @@ def _recompute_batch(
                 Q(kind=rules.Kind.MONTH, start__gte=start)
                 | Q(kind=rules.Kind.QUARTER, start__gte=rules.quarter_start(start))
                 | Q(kind=rules.Kind.YEAR, start__gte=rules.year_start(start))
-            ).values_list("kind", "start")
+            )
+            .values_list("kind", "start")
+            .order_by()
+            .distinct()
         )
         old.filter(
             Q(kind=rules.Kind.MONTH, start__gte=start)
@@ -343,11 +430,86 @@ def _recompute_batch(
         ).delete()
         PersonMonthDose.objects.filter(person_id__in=pids, month__gte=start).delete()
     SpellFact.objects.filter(person_id__in=ids).delete()
-    PersonPeriod.objects.bulk_create(month_rows + rolled_rows, batch_size=5000)
-    PersonMonthDose.objects.bulk_create(dose_rows, batch_size=5000)
-    SpellFact.objects.bulk_create(spell_rows, batch_size=5000)
-    periods |= {(r.kind, r.start) for r in month_rows + rolled_rows}
+    insert_rows(PersonPeriod, PERSON_PERIOD_FIELDS, month_rows + rolled_rows)
+    insert_rows(PersonMonthDose, ("person_id", "month", "clinic_id", "county", "mg", "days"), dose_rows)
+    insert_rows(SpellFact, SPELL_FIELDS, spell_rows)
+    periods |= {(r[1], r[2]) for r in month_rows + rolled_rows}
     return periods
+
+
+PERSON_PERIOD_FIELDS = (
+    "person_id",
+    "kind",
+    "start",
+    "clinic_id",
+    "county",
+    "sex",
+    "age_band",
+    "days",
+    "mg_sum",
+    "last_mg",
+    "first_day",
+    "last_day",
+    "dosed_last_month",
+    "dropout_start",
+    "urine_tests",
+    "urine_positive",
+    "hiv_eligible",
+    "hiv_tested",
+    "hcv_eligible",
+    "hcv_tested",
+    "syphilis_eligible",
+    "syphilis_tested",
+    "hiv_at_risk_tested",
+    "hiv_seroconverted",
+    "hiv_new_positive",
+    "art_linked",
+)
+SPELL_FIELDS = (
+    "episode_id",
+    "person_id",
+    "clinic_id",
+    "county",
+    "sex",
+    "age_band",
+    "started_on",
+    "ended_on",
+    "exit_reason",
+    "first_ever",
+    "transfer_in",
+    "first_dose_on",
+    "retention_end",
+    "at_3m",
+    "at_6m",
+    "at_12m",
+)
+
+
+def insert_rows(model: type, fields: Sequence[str], rows: list[tuple]) -> None:
+    """Append ``rows`` (tuples in the order of ``fields``, attribute names) to the model's table: with COPY on
+    PostgreSQL (the facts are derived rows of plain types; no model instance is built), else executemany."""
+    if not rows:
+        return
+    meta = model._meta
+    columns = [meta.get_field(f.removesuffix("_id") if f.endswith("_id") else f).column for f in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 -- names from _meta
+                [tuple(_plain(v) for v in row) for row in rows],
+            )
+
+
+def _plain(value: Any) -> Any:
+    """SQLite's parameters: decimals as text (Django stores DecimalField so), the rest as they are."""
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _fact_from_row(row: dict) -> rules.PeriodFact:
@@ -370,52 +532,53 @@ def _fact_from_row(row: dict) -> rules.PeriodFact:
     )
 
 
-def _row(pid: int, fact: rules.PeriodFact) -> PersonPeriod:
-    return PersonPeriod(
-        person_id=pid,
-        kind=fact.kind,
-        start=fact.start,
-        clinic_id=fact.clinic_id,
-        county=fact.county,
-        sex=fact.sex,
-        age_band=fact.age_band,
-        days=fact.days,
-        mg_sum=fact.mg_sum,
-        last_mg=fact.last_mg,
-        first_day=fact.first_day,
-        last_day=fact.last_day,
-        dosed_last_month=fact.dosed_last_month,
-        dropout_start=fact.dropout_start,
-        urine_tests=fact.urine_tests,
-        urine_positive=fact.urine_positive,
-        hiv_eligible=fact.infection["hiv"][0],
-        hiv_tested=fact.infection["hiv"][1],
-        hcv_eligible=fact.infection["hcv"][0],
-        hcv_tested=fact.infection["hcv"][1],
-        syphilis_eligible=fact.infection["syphilis"][0],
-        syphilis_tested=fact.infection["syphilis"][1],
-        hiv_at_risk_tested=fact.hiv_at_risk_tested,
-        hiv_seroconverted=fact.hiv_seroconverted,
-        hiv_new_positive=fact.hiv_new_positive,
-        art_linked=fact.art_linked,
+def _row(pid: int, fact: rules.PeriodFact) -> tuple:
+    """The fact as a row in the order of PERSON_PERIOD_FIELDS."""
+    return (
+        pid,
+        fact.kind,
+        fact.start,
+        fact.clinic_id,
+        fact.county,
+        fact.sex,
+        fact.age_band,
+        fact.days,
+        fact.mg_sum,
+        fact.last_mg,
+        fact.first_day,
+        fact.last_day,
+        fact.dosed_last_month,
+        fact.dropout_start,
+        fact.urine_tests,
+        fact.urine_positive,
+        *fact.infection["hiv"],
+        *fact.infection["hcv"],
+        *fact.infection["syphilis"],
+        fact.hiv_at_risk_tested,
+        fact.hiv_seroconverted,
+        fact.hiv_new_positive,
+        fact.art_linked,
     )
 
 
-def _spell_row(pid: int, s: rules.SpellFact) -> SpellFact:
-    return SpellFact(
-        episode_id=s.episode_id,
-        person_id=pid,
-        clinic_id=s.clinic_id,
-        county=s.county,
-        sex=s.sex,
-        age_band=s.age_band,
-        started_on=s.started_on,
-        ended_on=s.ended_on,
-        exit_reason=s.exit_reason,
-        first_ever=s.first_ever,
-        transfer_in=s.transfer_in,
-        first_dose_on=s.first_dose_on,
-        retention_end=s.retention_end,
+def _spell_row(pid: int, s: rules.SpellFact) -> tuple:
+    """The spell as a row in the order of SPELL_FIELDS."""
+    at = (None, None, None) if s.transfer_in else tuple(rules.add_months(s.started_on, k) for k in (3, 6, 12))
+    return (
+        s.episode_id,
+        pid,
+        s.clinic_id,
+        s.county,
+        s.sex,
+        s.age_band,
+        s.started_on,
+        s.ended_on,
+        s.exit_reason,
+        s.first_ever,
+        s.transfer_in,
+        s.first_dose_on,
+        s.retention_end,
+        *at,
     )
 
 

@@ -66,6 +66,14 @@ def _assert_matches_database(summary: ScaleSummary) -> None:
 
 
 def _assert_invariants(*, start: dt.date, end: dt.date) -> None:
+    # Nobody is treated before their eighteenth birthday (the adult age; the generator has no guardian consent).
+    too_young = [
+        (started, birth)
+        for started, birth in Episode.objects.values_list("applied_on", "person__birth_date")
+        if started
+        < birth.replace(year=birth.year + 18, day=28 if (birth.month, birth.day) == (2, 29) else birth.day)
+    ]
+    assert too_young == []
     # One dose per person per day, inside the window, inside an episode of that person.
     assert DoseDay.objects.count() == DoseDay.objects.values("person", "day").distinct().count()
     outside = DoseDay.objects.filter(
@@ -244,11 +252,11 @@ def test_small_run_keeps_every_invariant_and_is_the_same_for_the_same_seed():
         summary.dose_days,
         summary.tests,
         summary.referrals,
-    ) == (300, 2, 2, 646, 25, 1009, 24330, 1500, 17)
-    assert summary.dose_mg == Decimal("1476965")
-    assert Counter(Episode.objects.values_list("status", flat=True)) == {"active": 280, "exited": 366}
+    ) == (300, 2, 2, 616, 18, 1001, 24418, 1501, 18)
+    assert summary.dose_mg == Decimal("1484360")
+    assert Counter(Episode.objects.values_list("status", flat=True)) == {"active": 280, "exited": 336}
     assert summary.exits == {
-        "detained": 6,
+        "detained": 5,
         "dropout": 20,
         "rule_violation": 1,
         "transferred": 1,
