@@ -129,6 +129,9 @@ def main() -> int:
         )
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE")
+    if not fresh:  # a kept database: take away the day a previous run added
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM mmt_doseday WHERE day > %s", [end])
     dose_days = DoseDay.objects.count()
     print(f"dose days: {dose_days:,}", flush=True)
 

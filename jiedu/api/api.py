@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Router, Status
 
 from jiedu.api import errors
+from jiedu.api import indicators as indicators_api
 from jiedu.api import mmt as mmt_api
 from jiedu.api import reports as reports_api
 from jiedu.api import stock as stock_api
@@ -221,3 +222,4 @@ api.add_router("", audit_router)
 api.add_router("", mmt_api.router)
 api.add_router("", stock_api.router)
 api.add_router("", reports_api.router)
+api.add_router("", indicators_api.router)

@@ -77,8 +77,14 @@ def user_home(user: Any) -> reports.Area:
 
 def resolve_place(request: HttpRequest) -> Place:
     """The area of ``?region=`` or ``?clinic=`` inside the user's own; 404 outside it."""
-    home = user_home(request.user)
-    region_code, clinic_id = request.GET.get("region", ""), request.GET.get("clinic", "")
+    return place_for(
+        request.user, region_code=request.GET.get("region", ""), clinic_id=request.GET.get("clinic", "")
+    )
+
+
+def place_for(user: Any, *, region_code: str, clinic_id: str) -> Place:
+    """The area asked for (a region code or a clinic id, else the user's own), inside the user's; 404 outside."""
+    home = user_home(user)
     if home.clinic is not None:
         if region_code or (clinic_id and clinic_id != str(home.clinic.pk)):
             raise Http404
