@@ -8,6 +8,10 @@ at any time by ``manage.py indicators_rebuild`` with identical results, kept cur
 * ``UnitPeriod`` and ``DoseHistogram`` — sums of the above per clinic, period, sex and age band: what the
   dashboards and reports read;
 * ``RollupState`` — how far the rollups have read the records.
+
+The references to persons, episodes and clinics carry no database constraint: the rows are derived from records
+that are never deleted, and checking millions of references at the commit of a rebuild would cost more than the
+rebuild itself.
 """
 
 from __future__ import annotations
@@ -24,12 +28,16 @@ class PeriodKind(models.TextChoices):
 
 class PersonPeriod(models.Model):
     person = models.ForeignKey(
-        "patients.Person", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        "patients.Person", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
     kind = models.CharField(max_length=1, choices=PeriodKind.choices)
     start = models.DateField()
     clinic = models.ForeignKey(
-        "registry.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        "registry.Organisation",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     county = models.CharField(max_length=6)
     sex = models.CharField(max_length=1)
@@ -68,11 +76,15 @@ class PersonPeriod(models.Model):
 
 class PersonMonthDose(models.Model):
     person = models.ForeignKey(
-        "patients.Person", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        "patients.Person", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
     month = models.DateField()
     clinic = models.ForeignKey(
-        "registry.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        "registry.Organisation",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     county = models.CharField(max_length=6)
     mg = models.DecimalField(max_digits=6, decimal_places=1)
@@ -91,10 +103,18 @@ class PersonMonthDose(models.Model):
 
 
 class SpellFact(models.Model):
-    episode = models.OneToOneField("mmt.Episode", on_delete=models.DO_NOTHING, related_name="+")
-    person = models.ForeignKey("patients.Person", on_delete=models.DO_NOTHING, related_name="+")
+    episode = models.OneToOneField(
+        "mmt.Episode", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        "patients.Person", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     clinic = models.ForeignKey(
-        "registry.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        "registry.Organisation",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     county = models.CharField(max_length=6)
     sex = models.CharField(max_length=1)
@@ -115,6 +135,9 @@ class SpellFact(models.Model):
         indexes = [
             models.Index(fields=["started_on"], name="indicators_spell_start"),
             models.Index(fields=["ended_on"], name="indicators_spell_end"),
+            # A county's (or prefecture's, by code prefix) enrolments and exits over a run of periods.
+            models.Index(fields=["county", "started_on"], name="indicators_spell_county_start"),
+            models.Index(fields=["county", "ended_on"], name="indicators_spell_county_end"),
         ]
 
     def __str__(self) -> str:
@@ -125,7 +148,11 @@ class UnitPeriod(models.Model):
     """The cube: sums of ``PersonPeriod`` per clinic, period, sex and age band."""
 
     clinic = models.ForeignKey(
-        "registry.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        "registry.Organisation",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     county = models.CharField(max_length=6)
     kind = models.CharField(max_length=1, choices=PeriodKind.choices)
@@ -168,7 +195,11 @@ class DoseHistogram(models.Model):
     """Dose days per clinic, month and dose: medians for any region and period are read from its sums."""
 
     clinic = models.ForeignKey(
-        "registry.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        "registry.Organisation",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     county = models.CharField(max_length=6)
     month = models.DateField()
@@ -179,7 +210,10 @@ class DoseHistogram(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "month", "mg"], name="indicators_dose_histogram_unique")
         ]
-        indexes = [models.Index(fields=["month", "county"], name="indicators_dh_month")]
+        indexes = [
+            models.Index(fields=["month", "county"], name="indicators_dh_month"),
+            models.Index(fields=["county", "month"], name="indicators_dh_county"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic_id} {self.month:%Y-%m} {self.mg} mg × {self.days}"

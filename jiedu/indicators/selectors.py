@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 
 from jiedu.indicators import rules
 from jiedu.indicators.dictionary import BY_CODE
-from jiedu.indicators.models import DoseHistogram, RollupState, SpellFact, UnitPeriod
+from jiedu.indicators.models import RollupState, SpellFact, UnitPeriod
 from jiedu.indicators.services import STATE
 
 #: Dimensions a table can be broken down by. Regions are folded from the county code.
@@ -227,7 +228,12 @@ def _spells(
 
 
 def _as_date(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    """A period start as the database returned it (a date, a datetime from a truncation, or SQLite's text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
 
 
 def exits_by_reason(
@@ -242,20 +248,66 @@ def exits_by_reason(
     return out
 
 
+_MEDIAN_SQL = """
+WITH h AS (
+    SELECT {group} AS grp, CASE {periods} END AS period, mg, SUM(days) AS days
+    FROM indicators_dosehistogram
+    WHERE month >= %s AND month <= %s {scope}
+    GROUP BY 1, 2, 3
+), c AS (
+    SELECT grp, period, mg,
+           SUM(days) OVER (PARTITION BY grp, period ORDER BY mg) AS cum,
+           SUM(days) OVER (PARTITION BY grp, period) AS total
+    FROM h WHERE period IS NOT NULL
+)
+SELECT grp, period, total,
+       MIN(CASE WHEN cum * 2 >= total THEN mg END),
+       MIN(CASE WHEN cum * 2 > total THEN mg END)
+FROM c GROUP BY grp, period, total
+"""
+_MEDIAN_GROUP = {
+    None: "''",
+    "county": "county",
+    "prefecture": "SUBSTR(county, 1, 4)",
+    "province": "SUBSTR(county, 1, 2)",
+    "clinic": "clinic_id",
+}
+
+
 def _medians(
     *, kind: str, starts: Sequence[dt.date], scope: Scope, group: str | None
 ) -> dict[tuple[Any, dt.date], tuple[Decimal | None, int]]:
-    if group in ("sex", "age_band") or not starts:
+    """(group, period) → (median daily dose, dose days), computed in the database from the dose histograms:
+    the dose at the middle rank of the cumulative counts (the mean of the two middle doses for an even count).
+    With n dose days the lower middle rank is ⌈n/2⌉ (the first dose whose count reaches 2·cum ≥ n) and the upper
+    ⌊n/2⌋+1 (2·cum > n); no division, so integer and numeric sums behave alike."""
+    if group not in _MEDIAN_GROUP or not starts:
         return {}
     first, last = starts[0], rules.period_end(kind, starts[-1])
-    wanted = set(starts)
-    counts: dict[tuple[Any, dt.date], dict[Decimal, int]] = defaultdict(lambda: defaultdict(int))
-    rows = _in_scope(DoseHistogram.objects.filter(month__range=(first, last)), scope)
-    for row in rows.values(*_db_group(group), "month", "mg").annotate(n=Sum("days")).order_by():
-        start = rules.period_start(kind, row["month"])
-        if start in wanted:
-            counts[(_group_key(group, row), start)][row["mg"]] += row["n"]
-    return {key: (rules.histogram_median(c), sum(c.values())) for key, c in counts.items()}
+    cases, params = [], []
+    for start in starts:
+        cases.append("WHEN month >= %s AND month <= %s THEN %s")
+        params += [start, rules.period_end(kind, start), start]
+    where, scope_params = "", []
+    if scope.clinics is not None:
+        where = (
+            f"AND clinic_id IN ({', '.join(['%s'] * len(scope.clinics))})" if scope.clinics else "AND 1 = 0"
+        )
+        scope_params = list(scope.clinics)
+    elif scope.prefix:
+        where, scope_params = "AND county LIKE %s", [f"{scope.prefix}%"]
+    sql = _MEDIAN_SQL.format(group=_MEDIAN_GROUP[group], periods=" ".join(cases), scope=where)
+    out: dict[tuple[Any, dt.date], tuple[Decimal | None, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, first, last, *scope_params])
+        for grp, period, total, lower, upper in cursor.fetchall():
+            lower, upper = Decimal(str(lower)), Decimal(str(upper))
+            median = (lower + upper) / 2  # equal when the count is odd
+            key = (
+                None if group is None else (grp.ljust(6, "0") if group in ("prefecture", "province") else grp)
+            )
+            out[(key, _as_date(period))] = (median.quantize(Decimal("0.1")), int(total))
+    return out
 
 
 def suppress(values: dict[str, Value], *, threshold: int) -> dict[str, Value]:
