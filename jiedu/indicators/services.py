@@ -86,6 +86,9 @@ def rollup_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
             )
             result.persons = len(touched)
             result.appended = len(done)
+            if connection.vendor == "postgresql":  # the night's rows, counted for the planner
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE indicators_personperiod, indicators_personmonthdose")
             _save_state(state, marks, as_of=as_of, persons=result.persons)
         result.seconds = time.monotonic() - started
         RollupState.objects.filter(pk=state.pk).update(seconds=result.seconds)
@@ -241,44 +244,52 @@ def _periods_of(day: dt.date) -> list[tuple[str, dt.date]]:
 
 #: The day's dose appended to a person's facts, set-based (PostgreSQL). A person qualifies when the dose is the
 #: only change, their month row exists and ends on their latest earlier dose (so no dose of yesterday committed
-#: late is missing from it), at the same clinic, and their spell had its first dose already: then no earlier
+#: late is missing from it), at the same clinic, and their latest spell (the only one a dose can still belong
+#: to) had its first dose already: then no earlier
 #: gap changes (it is as long as it was), no spell ends, and the month, quarter and year rows gain a day.
 #: Everyone else is recomputed in full; both give the same rows.
 _APPEND_SQL = """
-WITH d AS (
+WITH d AS MATERIALIZED (
     SELECT dd.person_id, dd.ordered_mg AS mg, e.clinic_id
-    FROM mmt_doseday dd JOIN mmt_episode e ON e.id = dd.episode_id
-    WHERE dd.day = %(day)s AND dd.person_id = ANY(%(ids)s)
+    FROM unnest(%(ids)s::integer[]) AS t(person_id)
+    JOIN mmt_doseday dd ON dd.person_id = t.person_id AND dd.day = %(day)s
+    JOIN mmt_episode e ON e.id = dd.episode_id
+), t AS MATERIALIZED (
+    SELECT d.person_id, d.mg, d.clinic_id, pp.id, pp.county
+    FROM d
+    JOIN LATERAL (
+        SELECT x.id, x.last_day, x.clinic_id, x.county FROM indicators_personperiod x
+        WHERE x.person_id = d.person_id AND x.kind = 'M' AND x.start = %(month)s
+    ) pp ON pp.clinic_id = d.clinic_id
+    WHERE pp.last_day = (
+          SELECT max(x.day) FROM mmt_doseday x WHERE x.person_id = d.person_id AND x.day < %(day)s
+      )
+      AND (
+          SELECT s.first_dose_on FROM indicators_spellfact s
+          WHERE s.person_id = d.person_id AND NOT s.transfer_in
+          ORDER BY s.started_on DESC, s.episode_id DESC LIMIT 1
+      ) IS NOT NULL
 ), m AS (
     UPDATE indicators_personperiod pp
-    SET days = pp.days + 1, mg_sum = pp.mg_sum + d.mg, last_mg = d.mg, last_day = %(day)s
-    FROM d
-    WHERE pp.person_id = d.person_id AND pp.kind = 'M' AND pp.start = %(month)s
-      AND pp.clinic_id = d.clinic_id
-      AND pp.last_day = (
-          SELECT max(x.day) FROM mmt_doseday x WHERE x.person_id = pp.person_id AND x.day < %(day)s
-      )
-      AND NOT EXISTS (
-          SELECT 1 FROM indicators_spellfact s
-          WHERE s.person_id = pp.person_id AND NOT s.transfer_in AND s.first_dose_on IS NULL
-      )
-    RETURNING pp.person_id, d.mg, d.clinic_id, pp.county
+    SET days = pp.days + 1, mg_sum = pp.mg_sum + t.mg, last_mg = t.mg, last_day = %(day)s
+    FROM t WHERE pp.id = t.id
+    RETURNING pp.person_id
 ), q AS (
     UPDATE indicators_personperiod pp
-    SET days = pp.days + 1, mg_sum = pp.mg_sum + m.mg, last_mg = m.mg, last_day = %(day)s,
-        clinic_id = m.clinic_id, county = m.county,
+    SET days = pp.days + 1, mg_sum = pp.mg_sum + t.mg, last_mg = t.mg, last_day = %(day)s,
+        clinic_id = t.clinic_id, county = t.county,
         dosed_last_month = CASE WHEN pp.kind = 'Q' THEN %(q_last)s ELSE %(y_last)s END
-    FROM m
-    WHERE pp.person_id = m.person_id
+    FROM t
+    WHERE pp.person_id = t.person_id
       AND ((pp.kind = 'Q' AND pp.start = %(quarter)s) OR (pp.kind = 'Y' AND pp.start = %(year)s))
     RETURNING pp.person_id
 ), h AS (
     INSERT INTO indicators_personmonthdose (person_id, month, clinic_id, county, mg, days)
-    SELECT person_id, %(month)s, clinic_id, county, mg, 1 FROM m
+    SELECT person_id, %(month)s, clinic_id, county, mg, 1 FROM t
     ON CONFLICT (person_id, month, mg) DO UPDATE SET days = indicators_personmonthdose.days + 1
     RETURNING person_id
 )
-SELECT person_id FROM m
+SELECT person_id FROM t
 """
 
 
