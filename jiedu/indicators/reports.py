@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jiedu.core.selectors import rule_value
+from jiedu.datasets import rules as datasets_rules
+from jiedu.datasets.models import PeriodType
+from jiedu.datasets.selectors import approved_by_region
 from jiedu.indicators import rules, selectors
 from jiedu.indicators.dictionary import BY_CODE, HIGHER, LOWER, Indicator
 from jiedu.indicators.selectors import Scope, Value
@@ -135,13 +138,13 @@ class Report:
 
 
 def period_label(kind: str, start: dt.date) -> str:
-    chinese = (get_language() or "zh-hans").lower().startswith("zh")
-    if kind == rules.Kind.YEAR:
-        return f"{start.year}年" if chinese else f"{start.year}"
-    if kind == rules.Kind.QUARTER:
-        q = (start.month - 1) // 3 + 1
-        return f"{start.year}年第{q}季度" if chinese else f"{start.year} Q{q}"
-    return f"{start.year}年{start.month}月" if chinese else f"{start:%B %Y}"
+    """The period in the active language: years and quarters as the data sets label them, months in the
+    locale's year-month format (2025年8月, August 2025)."""
+    if kind == rules.Kind.MONTH:
+        return date_format(start, "YEAR_MONTH_FORMAT")
+    return datasets_rules.period_label(
+        PeriodType.YEARLY if kind == rules.Kind.YEAR else PeriodType.QUARTERLY, start
+    )
 
 
 def previous_period(kind: str, start: dt.date) -> dt.date:
@@ -172,8 +175,6 @@ def light(
 def coverage(*, year: dt.date, scope: Scope, counties: Sequence[str] | None = None) -> Value:
     """Persons in treatment in the year per 100 registered opioid users, over the counties whose registered
     figure for the year is approved (the numerator is taken from the same counties)."""
-    from jiedu.datasets.selectors import approved_by_region  # figures from outside: the data sets app
-
     registered = approved_by_region(
         data_set="registered_users", element="opioid", prefix=scope.prefix, period_start=year
     )

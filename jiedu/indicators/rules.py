@@ -415,15 +415,6 @@ def retention_end(
     return min(candidates) if candidates else None
 
 
-def retained_at(started_on: dt.date, end: dt.date | None, months: int) -> bool:
-    """In treatment on the day ``months`` after the start: the spell had not ended by then."""
-    return end is None or end > add_months(started_on, months)
-
-
-def observable(started_on: dt.date, months: int, as_of: dt.date) -> bool:
-    return add_months(started_on, months) <= as_of
-
-
 def spell_duration(started_on: dt.date, end: dt.date | None, as_of: dt.date) -> tuple[int, bool]:
     """(days in treatment, ended?) — censored spells count the days up to and including ``as_of``."""
     if end is None:

@@ -18,6 +18,7 @@ from jiedu.indicators import rules
 from jiedu.indicators.dictionary import BY_CODE
 from jiedu.indicators.models import RollupState, SpellFact, UnitPeriod
 from jiedu.indicators.services import STATE
+from jiedu.pharmacy.models import DayCloseLine
 
 #: Dimensions a table can be broken down by. Regions are folded from the county code.
 GROUPS = ("province", "prefecture", "county", "clinic", "sex", "age_band")
@@ -400,8 +401,6 @@ class VarianceRow:
 def stock_variance(*, start: dt.date, end: dt.date, scope: Scope = NATION) -> list[VarianceRow]:
     """Book − counted quantity per store and drug at the counts (day closes, monthly stock-takes) of the days
     from ``start`` to ``end``, with how many counts there were and how many found a variance."""
-    from jiedu.pharmacy.models import DayCloseLine  # the books are the pharmacy's; read-only here
-
     lines = DayCloseLine.objects.filter(day_close__day__range=(start, end))
     if scope.clinics is not None:
         lines = lines.filter(day_close__store__organisation_id__in=scope.clinics)

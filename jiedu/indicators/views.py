@@ -15,7 +15,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from jiedu.accounts.models import Role
-from jiedu.core import audit
+from jiedu.core import audit, clock
 from jiedu.indicators import reports, rules, selectors
 from jiedu.indicators.dictionary import INDICATORS
 from jiedu.mmt.models import ExitReason
@@ -50,7 +50,7 @@ def period_param(kind: str, start: dt.date) -> str:
 def default_period(on: dt.date | None, kind: str = rules.Kind.QUARTER) -> tuple[str, dt.date]:
     """The last complete period of ``kind`` on the day the facts describe (the quarter a county officer
     notifies); before any facts exist, the current one."""
-    on = on or dt.date.today()  # noqa: DTZ011 - only a label before the first rollup; no figures depend on it
+    on = on or clock.local_today()
     start = rules.period_start(kind, on)
     if rules.period_end(kind, start) > on:
         start = reports.previous_period(kind, start)
