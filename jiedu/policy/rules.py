@@ -49,6 +49,24 @@ class Action(StrEnum):
     INDICATOR_VIEW = "indicator.view"
     DATASET_ENTER = "dataset.enter"
     DATASET_APPROVE = "dataset.approve"
+    INSPECTION_VIEW = "inspection.view"
+    INSPECTION_TEMPLATES = "inspection.templates"
+    INSPECTION_PLAN = "inspection.plan"
+    INSPECTION_CONDUCT = "inspection.conduct"
+    RECTIFICATION_RESPOND = "rectification.respond"
+    RECTIFICATION_VERIFY = "rectification.verify"
+    CAPABILITY_VIEW = "capability.view"
+    CAPABILITY_REGISTER = "capability.register"
+    CAPABILITY_ASSESS = "capability.assess"
+    STAFF_VIEW = "staff.view"
+    STAFF_MANAGE = "staff.manage"
+    STAFF_SCREENING = "staff.screening"
+    TRAINING_VIEW = "training.view"
+    TRAINING_MANAGE = "training.manage"
+    CAMPAIGN_VIEW = "campaign.view"
+    CAMPAIGN_MANAGE = "campaign.manage"
+    EVALUATION_VIEW = "evaluation.view"
+    EVALUATION_MANAGE = "evaluation.manage"
 
 
 R = Role
@@ -133,6 +151,47 @@ GRANTS: dict[Action, frozenset[Role]] = {
     # officers of the reporting region, approved by an officer of a region above it (checked by the service).
     Action.DATASET_ENTER: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
     Action.DATASET_APPROVE: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    # Joint inspections (seed 000): planned by the health commission or the narcotics office with a team drawn
+    # from health, police, the drug regulator and the CDC; carried out by the team's members (checked by the
+    # service); an inspected institution's head reads its own inspections and answers their findings.
+    Action.INSPECTION_VIEW: frozenset(
+        {R.CLINIC_DIRECTOR, R.INSPECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.CDC_STAFF}
+    ),
+    Action.INSPECTION_TEMPLATES: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.INSPECTION_PLAN: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.INSPECTION_CONDUCT: frozenset(
+        {R.INSPECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.CDC_STAFF, R.POLICE_LIAISON}
+    ),
+    # A finding's owner answers it (an institution's head; a district working group's office); the inspecting
+    # body verifies the answer.
+    Action.RECTIFICATION_RESPOND: frozenset({R.CLINIC_DIRECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.RECTIFICATION_VERIFY: frozenset({R.INSPECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    # Capability of medical units (seed 001): a unit's head keeps its registers (departments, equipment, rules,
+    # collaborations); the health commission and inspectors assess and read the roll-up.
+    Action.CAPABILITY_VIEW: frozenset({R.CLINIC_DIRECTOR, R.INSPECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.CAPABILITY_REGISTER: frozenset({R.CLINIC_DIRECTOR}),
+    Action.CAPABILITY_ASSESS: frozenset({R.INSPECTOR, R.HEALTH_OFFICER}),
+    # The staff register: an organisation's head keeps its own; officers read their region's. Staff drug
+    # screening (the zero-involvement target of seed 002) is seen by the organisation's head and the commission
+    # only.
+    Action.STAFF_VIEW: frozenset({R.CLINIC_DIRECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.STAFF_MANAGE: frozenset({R.CLINIC_DIRECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.STAFF_SCREENING: frozenset({R.CLINIC_DIRECTOR, R.HEALTH_OFFICER}),
+    # Training courses and further study: organised by the commission and the narcotics office for police,
+    # centres, community offices and social workers; read by the organisations that send participants.
+    Action.TRAINING_VIEW: frozenset(
+        {R.CLINIC_DIRECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.CDC_STAFF, R.COMMUNITY_WORKER}
+    ),
+    Action.TRAINING_MANAGE: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    # Education campaigns (6·26, 12·1, the publicity month): recorded by those who hold the events.
+    Action.CAMPAIGN_VIEW: frozenset(
+        {R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.CDC_STAFF, R.COMMUNITY_WORKER, R.POLICE_LIAISON}
+    ),
+    Action.CAMPAIGN_MANAGE: frozenset({R.NARCOTICS_OFFICER, R.HEALTH_OFFICER, R.CDC_STAFF, R.COMMUNITY_WORKER}),
+    # The annual comprehensive evaluation (seed 004 §(八)): schemes and results kept by the commission and the
+    # narcotics office; inspectors read them.
+    Action.EVALUATION_VIEW: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.INSPECTOR}),
+    Action.EVALUATION_MANAGE: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
 }
 
 _MEDICAL_STAFF = frozenset(_CLINICAL)

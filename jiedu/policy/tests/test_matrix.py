@@ -80,6 +80,10 @@ def _app_rows() -> dict:
         "bulletins.tests.matrix",
         "datasets.tests.matrix",
         "indicators.tests.matrix",
+        "inspections.tests.matrix",
+        "capability.tests.matrix",
+        "workforce.tests.matrix",
+        "campaigns.tests.matrix",
     ):
         rows.update(importlib.import_module(f"jiedu.{module}").ROWS)
     return rows
