@@ -186,6 +186,10 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
             5,
             _("Days into a month by which the previous month's full stock-take is done"),
         ),
+        # inspections: rules below
+        # capability: rules below
+        # workforce: rules below
+        # campaigns: rules below
     ]
 }
 
