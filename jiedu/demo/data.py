@@ -92,6 +92,14 @@ ORGANISATIONS: tuple[OrgSpec, ...] = (
     OrgSpec("city_commission", "泉州市卫生健康委员会", T.HEALTH_COMMISSION, "丰泽区", "津淮街88号",
             Decimal("24.905940"), Decimal("118.600360"), "0595-22587230", "陈美华", "11350500MB031633",
             region="350500", address_prefix="福建省泉州市"),
+    # The prefecture's compulsory isolation centre, whose medical unit the province assesses (seed 001).
+    OrgSpec("centre", "泉州市强制隔离戒毒所", T.COMPULSORY_CENTRE, "洛江区", "双阳街道戒毒所路1号",
+            Decimal("24.982150"), Decimal("118.652430"), "0595-22771626", "王建明", "11350500MB032755",
+            region="350500", address_prefix="福建省泉州市"),
+    # The province's commission: reads the provincial roll-ups (capability, the annual evaluation).
+    OrgSpec("province_commission", "福建省卫生健康委员会", T.HEALTH_COMMISSION, "鼓楼区", "鼓屏路61号",
+            Decimal("26.096210"), Decimal("119.296830"), "0591-87823651", "郑晓东", "11350000MB033876",
+            region="350000", address_prefix="福建省福州市"),
 )
 # fmt: on
 
@@ -189,6 +197,8 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("narcotics1", "杨建国", "narcotics", (Role.NARCOTICS_OFFICER,)),
     UserSpec("regulator1", "庄明辉", "regulator", (Role.INSPECTOR,)),
     UserSpec("city1", "陈美华", "city_commission", (Role.HEALTH_OFFICER,)),
+    UserSpec("centre1", "王建明", "centre", (Role.CLINIC_DIRECTOR,)),
+    UserSpec("province1", "郑晓东", "province_commission", (Role.HEALTH_OFFICER,)),
 )
 
 #: Who registers the people of each organisation (the person is affiliated with the actor's organisation).

@@ -105,12 +105,12 @@ def test_portrait_is_a_deterministic_240_by_300_jpeg():
 def test_default_seed_builds_the_demo_county_with_620_people():
     summary = demo_seed(seed=2026, history_days=0)
 
-    assert _created(summary) == (15, 10, 25, 620)
-    assert (summary.organisations, summary.users, summary.persons) == (14, 25, 620)
+    assert _created(summary) == (17, 10, 27, 620)
+    assert (summary.organisations, summary.users, summary.persons) == (14, 27, 620)
     assert Person.objects.count() == 620
     orgs = {o.name: o for o in Organisation.objects.all()}
     assert Counter(o.type for o in orgs.values()) == {
-        "health_commission": 2,  # the county's and the prefecture's
+        "health_commission": 3,  # the county's, the prefecture's and the province's
         "narcotics_office": 1,
         "police": 3,
         "cdc": 1,
@@ -119,6 +119,7 @@ def test_default_seed_builds_the_demo_county_with_620_people():
         "dosing_point": 2,
         "voluntary_rehab": 1,
         "drug_regulator": 1,
+        "compulsory_centre": 1,  # the prefecture's
     }
     assert Counter(Affiliation.objects.values_list("organisation__name", flat=True)) == {
         "南安市美沙酮维持治疗门诊": 217,
@@ -173,10 +174,10 @@ def test_second_run_creates_nothing():
 
     second = demo_seed(seed=2026, persons=SMALL, history_days=0)
 
-    assert _created(first) == (15, 10, 25, SMALL)
+    assert _created(first) == (17, 10, 27, SMALL)
     assert _created(second) == (0, 0, 0, 0)
     assert not second.created_anything
-    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 25, SMALL, False)
+    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 27, SMALL, False)
     assert _table_sizes() == before
 
 
@@ -208,7 +209,7 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
     users = {u.username: u for u in User.objects.select_related("organisation")}
     assert set(users) == {spec.username for spec in data.USERS}
     assert Counter(RoleAssignment.objects.values_list("role", flat=True)) == {
-        "clinic_director": 1,
+        "clinic_director": 2,  # clinic 1's and the compulsory centre's
         "doctor": 4,
         "nurse": 5,
         "pharmacist": 4,
@@ -216,7 +217,7 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
         "community_worker": 1,
         "cdc_staff": 1,
         "inspector": 2,
-        "health_officer": 2,
+        "health_officer": 3,
         "narcotics_officer": 1,
         "auditor": 1,
         "sysadmin": 1,
@@ -225,7 +226,8 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
     for spec in data.USERS:
         user = users[spec.username]
         assert effective_roles(user) == frozenset(spec.roles), spec.username
-        assert user.organisation.region_id == ("350500" if spec.username == "city1" else "350583")
+        above = {"city1": "350500", "centre1": "350500", "province1": "350000"}
+        assert user.organisation.region_id == above.get(spec.username, "350583")
         assert authenticate(None, username=spec.username, password="jiedu-demo-2026") == user
     assert (users["nurse1"].full_name, users["nurse1"].organisation.name) == (
         "黄丽娟",
@@ -237,14 +239,17 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
 def test_organisations_dosing_points_and_licences():
     demo_seed(seed=2026, persons=0, history_days=0)
 
-    # The county's organisations, and above them the prefecture's commission (泉州市, 350500).
-    city = Organisation.objects.get(region_id="350500")
-    assert (city.name, city.type, city.address) == (
-        "泉州市卫生健康委员会",
-        "health_commission",
-        "福建省泉州市丰泽区津淮街88号",
-    )
-    orgs = list(Organisation.objects.select_related("parent_clinic").exclude(pk=city.pk))
+    # The county's organisations; above them the prefecture's commission and compulsory isolation centre
+    # (泉州市, 350500) and the province's commission (福建省, 350000).
+    above = Organisation.objects.exclude(region_id="350583").order_by("region_id", "name")
+    assert [(o.region_id, o.name, o.type, o.address) for o in above] == [
+        ("350000", "福建省卫生健康委员会", "health_commission", "福建省福州市鼓楼区鼓屏路61号"),
+        ("350500", "泉州市卫生健康委员会", "health_commission", "福建省泉州市丰泽区津淮街88号"),
+        ("350500", "泉州市强制隔离戒毒所", "compulsory_centre", "福建省泉州市洛江区双阳街道戒毒所路1号"),
+    ]
+    for org in above:
+        assert uscc.is_valid(org.credit_code), org.name
+    orgs = list(Organisation.objects.select_related("parent_clinic").filter(region_id="350583"))
     assert {o.region_id for o in orgs} == {"350583"}
     for org in orgs:
         assert uscc.is_valid(org.credit_code), org.name
@@ -281,9 +286,9 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
     text = out.getvalue()
     assert text.startswith("Demo county seeded (seed 2026) in ")
     assert (
-        ": 15 organisations, 10 licences, 25 users, 5 persons, 7 stores, 6 report recipients created." in text
+        ": 17 organisations, 10 licences, 27 users, 5 persons, 7 stores, 6 report recipients created." in text
     )
-    assert "In the demo county: 14 organisations, 25 demo users, 5 persons." in text
+    assert "In the demo county: 14 organisations, 27 demo users, 5 persons." in text
     assert text.count("jiedu-demo-2026") == 1
     assert "Password for every demo login: jiedu-demo-2026" in text
     lines = text.splitlines()
@@ -293,7 +298,7 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
         assert any(line.startswith(spec.username + " ") for line in lines), spec.username
     repeat = again.getvalue()
     assert repeat.startswith("The demo county is already seeded: nothing created (")
-    assert "In the demo county: 14 organisations, 25 demo users, 5 persons." in repeat
+    assert "In the demo county: 14 organisations, 27 demo users, 5 persons." in repeat
     assert repeat.count("jiedu-demo-2026") == 1
 
 
@@ -305,7 +310,7 @@ def test_dry_run_writes_nothing_and_shows_the_first_people():
     assert _table_sizes() == dict.fromkeys(_table_sizes(), 0)
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "Dry run: nothing written. Seed 2026 gives 15 organisations, 10 licences, 25 users and 620 persons; "
+        "Dry run: nothing written. Seed 2026 gives 17 organisations, 10 licences, 27 users and 620 persons; "
         "the first:"
     )
     assert lines[1] == "  傅水坤  M  1985-01-22  3505**********401X  福建省泉州市南安市水头镇朴里村5组15号"
