@@ -79,7 +79,7 @@ def rollup_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
             marks = _marks()
             touched, appended = _touched(state, as_of=as_of, settings=settings)
             result = RefreshResult(as_of=as_of)
-            done = _append_doses(appended, day=as_of) if appended else set()
+            done = _append_doses(appended, day=as_of, settings=settings) if appended else set()
             rest = {p: a for p, a in touched.items() if p not in done}
             result.periods = _recompute(
                 rest, as_of=as_of, settings=settings, also=_periods_of(as_of) if done else ()
@@ -116,7 +116,7 @@ def _rebuild(state: RollupState, *, as_of: dt.date, settings: rules.Settings) ->
     persons = Episode.objects.filter(started_on__isnull=False).values_list("person_id", flat=True).distinct()
     touched = dict.fromkeys(persons, EVERYTHING)
     result = RefreshResult(as_of=as_of, rebuilt=True, persons=len(touched))
-    result.periods = _recompute(touched, as_of=as_of, settings=settings)
+    result.periods = _recompute(touched, as_of=as_of, settings=settings, rebuild=True)
     _save_state(state, marks, as_of=as_of, persons=result.persons)
     return result
 
@@ -224,14 +224,20 @@ def _recompute(
     as_of: dt.date,
     settings: rules.Settings,
     also: Iterable[tuple[str, dt.date]] = (),
+    rebuild: bool = False,
 ) -> set[tuple[str, dt.date]]:
-    """Recompute the touched persons' facts and re-sum the cube for the periods they (and ``also``) reach."""
+    """Recompute the touched persons' facts and bring the cube along: on a rebuild by summing every period
+    afresh; on a refresh by subtracting the persons' old rows from the cube and adding their new ones, so the
+    night's cost follows the people touched, not the size of the periods they fall in."""
     periods: set[tuple[str, dt.date]] = set(also)
     ordered = sorted(touched)
     for i in range(0, len(ordered), BATCH):
         batch = {p: touched[p] for p in ordered[i : i + BATCH]}
-        periods |= _recompute_batch(batch, as_of=as_of, settings=settings)
-    _rebuild_cube(periods)
+        periods |= _recompute_batch(batch, as_of=as_of, settings=settings, delta=not rebuild)
+    if rebuild:
+        _rebuild_cube(periods)
+    else:
+        _delta_apply()
     return periods
 
 
@@ -242,75 +248,125 @@ def _periods_of(day: dt.date) -> list[tuple[str, dt.date]]:
     ]
 
 
-#: The day's dose appended to a person's facts, set-based (PostgreSQL). A person qualifies when the dose is the
-#: only change, their month row exists and ends on their latest earlier dose (so no dose of yesterday committed
-#: late is missing from it), at the same clinic, and their latest spell (the only one a dose can still belong
-#: to) had its first dose already: then no earlier
-#: gap changes (it is as long as it was), no spell ends, and the month, quarter and year rows gain a day.
-#: Everyone else is recomputed in full; both give the same rows.
-_APPEND_SQL = """
+#: The night's appends (PostgreSQL), set-based. A person qualifies when the day's dose is their only change, it
+#: follows their latest earlier dose by less than the dropout length (no gap ends or opens), the month row of
+#: that earlier dose ends on it (so no dose of yesterday committed late is missing), at the same clinic, and
+#: their latest spell (the only one a dose can still belong to) had its first dose already. Then no earlier row
+#: or spell changes: the month, quarter and year rows of the day gain a day, or begin with it when the day opens
+#: a month, quarter or year for them. Everyone else is recomputed in full; both give the same rows.
+_NIGHT = "jiedu_night"
+_NIGHT_SQL = """
+INSERT INTO jiedu_night (person_id, mg, clinic_id, county, sex, age_band, hiv, hcv, syphilis)
 WITH d AS MATERIALIZED (
-    SELECT dd.person_id, dd.ordered_mg AS mg, e.clinic_id
+    SELECT dd.person_id, dd.ordered_mg AS mg, e.clinic_id,
+           (SELECT max(x.day) FROM mmt_doseday x WHERE x.person_id = dd.person_id AND x.day < %(day)s) AS prev
     FROM unnest(%(ids)s::integer[]) AS t(person_id)
     JOIN mmt_doseday dd ON dd.person_id = t.person_id AND dd.day = %(day)s
     JOIN mmt_episode e ON e.id = dd.episode_id
-), t AS MATERIALIZED (
-    SELECT d.person_id, d.mg, d.clinic_id, pp.id, pp.county
-    FROM d
-    JOIN LATERAL (
-        SELECT x.id, x.last_day, x.clinic_id, x.county FROM indicators_personperiod x
-        WHERE x.person_id = d.person_id AND x.kind = 'M' AND x.start = %(month)s
-    ) pp ON pp.clinic_id = d.clinic_id
-    WHERE pp.last_day = (
-          SELECT max(x.day) FROM mmt_doseday x WHERE x.person_id = d.person_id AND x.day < %(day)s
-      )
-      AND (
-          SELECT s.first_dose_on FROM indicators_spellfact s
-          WHERE s.person_id = d.person_id AND NOT s.transfer_in
-          ORDER BY s.started_on DESC, s.episode_id DESC LIMIT 1
-      ) IS NOT NULL
-), m AS (
-    UPDATE indicators_personperiod pp
-    SET days = pp.days + 1, mg_sum = pp.mg_sum + t.mg, last_mg = t.mg, last_day = %(day)s
-    FROM t WHERE pp.id = t.id
-    RETURNING pp.person_id
-), q AS (
-    UPDATE indicators_personperiod pp
-    SET days = pp.days + 1, mg_sum = pp.mg_sum + t.mg, last_mg = t.mg, last_day = %(day)s,
-        clinic_id = t.clinic_id, county = t.county,
-        dosed_last_month = CASE WHEN pp.kind = 'Q' THEN %(q_last)s ELSE %(y_last)s END
-    FROM t
-    WHERE pp.person_id = t.person_id
-      AND ((pp.kind = 'Q' AND pp.start = %(quarter)s) OR (pp.kind = 'Y' AND pp.start = %(year)s))
-    RETURNING pp.person_id
-), h AS (
-    INSERT INTO indicators_personmonthdose (person_id, month, clinic_id, county, mg, days)
-    SELECT person_id, %(month)s, clinic_id, county, mg, 1 FROM t
-    ON CONFLICT (person_id, month, mg) DO UPDATE SET days = indicators_personmonthdose.days + 1
-    RETURNING person_id
 )
-SELECT person_id FROM t
+SELECT d.person_id, d.mg, d.clinic_id, pp.county, p.sex,
+       CASE {bands} END,
+       {eligible}
+FROM d
+JOIN indicators_personperiod pp
+  ON pp.person_id = d.person_id AND pp.kind = 'M' AND pp.start = CAST(date_trunc('month', d.prev) AS date)
+JOIN patients_person p ON p.id = d.person_id
+WHERE d.prev > %(day)s::date - %(gap)s - 1
+  AND pp.last_day = d.prev AND pp.clinic_id = d.clinic_id
+  AND (
+      SELECT s.first_dose_on FROM indicators_spellfact s
+      WHERE s.person_id = d.person_id AND NOT s.transfer_in
+      ORDER BY s.started_on DESC, s.episode_id DESC LIMIT 1
+  ) IS NOT NULL
+"""
+#: Not known positive before the period (the month, and any quarter or year it opens, starts on the same day).
+_ELIGIBLE = """NOT EXISTS (
+    SELECT 1 FROM labs_labtest l WHERE l.person_id = d.person_id AND l.kind = '{kind}'
+    AND l.result = 'positive' AND l.collected_on < %(month)s
+)"""
+_GAIN_SQL = """
+UPDATE indicators_personperiod pp
+SET days = pp.days + 1, mg_sum = pp.mg_sum + n.mg, last_mg = n.mg, last_day = %(day)s,
+    clinic_id = n.clinic_id, county = n.county,
+    dosed_last_month = CASE pp.kind WHEN 'M' THEN TRUE WHEN 'Q' THEN %(q_last)s ELSE %(y_last)s END
+FROM jiedu_night n
+WHERE pp.person_id = n.person_id
+  AND ((pp.kind = 'M' AND pp.start = %(month)s) OR (pp.kind = 'Q' AND pp.start = %(quarter)s)
+       OR (pp.kind = 'Y' AND pp.start = %(year)s))
+"""
+_BEGIN_SQL = """
+INSERT INTO indicators_personperiod (
+    person_id, kind, start, clinic_id, county, sex, age_band, days, mg_sum, last_mg, first_day, last_day,
+    dosed_last_month, dropout_start, urine_tests, urine_positive, hiv_eligible, hiv_tested, hcv_eligible,
+    hcv_tested, syphilis_eligible, syphilis_tested, hiv_at_risk_tested, hiv_seroconverted, hiv_new_positive,
+    art_linked
+)
+SELECT n.person_id, k.kind, k.start, n.clinic_id, n.county, n.sex, n.age_band, 1, n.mg, n.mg, %(day)s,
+       %(day)s, k.last_month, NULL, 0, 0, n.hiv, FALSE, n.hcv, FALSE, n.syphilis, FALSE, FALSE, FALSE, FALSE,
+       FALSE
+FROM jiedu_night n
+CROSS JOIN (VALUES ('M', %(month)s::date, TRUE), ('Q', %(quarter)s::date, %(q_last)s),
+                   ('Y', %(year)s::date, %(y_last)s)) AS k(kind, start, last_month)
+WHERE NOT EXISTS (
+    SELECT 1 FROM indicators_personperiod pp
+    WHERE pp.person_id = n.person_id AND pp.kind = k.kind AND pp.start = k.start
+)
+"""
+_DOSES_SQL = """
+INSERT INTO indicators_personmonthdose (person_id, month, clinic_id, county, mg, days)
+SELECT person_id, %(month)s, clinic_id, county, mg, 1 FROM jiedu_night
+ON CONFLICT (person_id, month, mg) DO UPDATE SET days = indicators_personmonthdose.days + 1
 """
 
 
-def _append_doses(persons: set[int], *, day: dt.date) -> set[int]:
-    """Append the day's dose to the facts of those of ``persons`` who qualify (see _APPEND_SQL); the persons
-    done. On SQLite (a clinic's own server, small) everyone is recomputed instead."""
+def _append_doses(persons: set[int], *, day: dt.date, settings: rules.Settings) -> set[int]:
+    """Append the day's dose to the facts of those of ``persons`` who qualify (see _NIGHT_SQL), moving the cube
+    by their rows' change; the persons done. On SQLite (a clinic's own server, small) everyone is recomputed
+    instead."""
     if connection.vendor != "postgresql" or not persons:
         return set()
+    bands = " ".join(
+        f"WHEN date_part('year', age(%(month)s::date, p.birth_date)) >= {b} THEN {b}"
+        for b in sorted(rules.AGE_BANDS, reverse=True)
+    )
+    params = {
+        "day": day,
+        "ids": sorted(persons),
+        "gap": settings.dropout_gap_days,
+        "month": rules.month_start(day),
+        "quarter": rules.quarter_start(day),
+        "year": rules.year_start(day),
+        "q_last": day.month % 3 == 0,
+        "y_last": day.month == 12,
+    }
+    eligible = ", ".join(_ELIGIBLE.format(kind=kind) for kind in rules.INFECTIONS)
+    night = {
+        "who": f"person_id IN (SELECT person_id FROM {_NIGHT})",  # noqa: S608
+        "params": [],
+        "periods": _PERIODS.format(op="="),
+        "period_params": [params["month"], params["quarter"], params["year"]],
+    }
+    _delta_open()
     with connection.cursor() as cursor:
         cursor.execute(
-            _APPEND_SQL,
-            {
-                "day": day,
-                "ids": sorted(persons),
-                "month": rules.month_start(day),
-                "quarter": rules.quarter_start(day),
-                "year": rules.year_start(day),
-                "q_last": day.month % 3 == 0,
-                "y_last": day.month == 12,
-            },
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_NIGHT} (person_id INTEGER PRIMARY KEY, "
+            "mg NUMERIC(6, 1), clinic_id INTEGER, county VARCHAR(6), sex VARCHAR(1), age_band SMALLINT, "
+            "hiv BOOLEAN, hcv BOOLEAN, syphilis BOOLEAN)"
         )
+        cursor.execute(f"DELETE FROM {_NIGHT}")  # noqa: S608
+        cursor.execute(_NIGHT_SQL.format(bands=f"{bands} ELSE 0", eligible=eligible), params)
+        cursor.execute(f"ANALYZE {_NIGHT}")
+        _delta_add(-1, **night)
+        cursor.execute(_GAIN_SQL, params)
+        cursor.execute(_BEGIN_SQL, params)
+        _delta_add(+1, **night)
+        cursor.execute(_DOSES_SQL, params)
+        cursor.execute(
+            f"INSERT INTO {_HIST_DELTA} SELECT clinic_id, county, %s, mg, COUNT(*) "  # noqa: S608
+            f"FROM {_NIGHT} GROUP BY clinic_id, county, mg",
+            [params["month"]],
+        )
+        cursor.execute(f"SELECT person_id FROM {_NIGHT}")  # noqa: S608
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -323,7 +379,7 @@ def _window(affected: dt.date, settings: rules.Settings) -> dt.date:
 
 
 def _recompute_batch(
-    batch: dict[int, dt.date], *, as_of: dt.date, settings: rules.Settings
+    batch: dict[int, dt.date], *, as_of: dt.date, settings: rules.Settings, delta: bool
 ) -> set[tuple[str, dt.date]]:
     window = {p: _window(a, settings) for p, a in batch.items()}
     earliest = min(window.values())
@@ -422,6 +478,10 @@ def _recompute_batch(
     by_window: dict[dt.date, list[int]] = defaultdict(list)
     for pid, start in window.items():
         by_window[start].append(pid)
+    if delta:
+        _delta_open()
+        for start, pids in by_window.items():
+            _delta_persons(-1, pids, start)
     for start, pids in by_window.items():
         old = PersonPeriod.objects.filter(person_id__in=pids)
         periods |= set(
@@ -444,6 +504,9 @@ def _recompute_batch(
     insert_rows(PersonPeriod, PERSON_PERIOD_FIELDS, month_rows + rolled_rows)
     insert_rows(PersonMonthDose, ("person_id", "month", "clinic_id", "county", "mg", "days"), dose_rows)
     insert_rows(SpellFact, SPELL_FIELDS, spell_rows)
+    if delta:
+        for start, pids in by_window.items():
+            _delta_persons(+1, pids, start)
     periods |= {(r[1], r[2]) for r in month_rows + rolled_rows}
     return periods
 
@@ -591,6 +654,148 @@ def _spell_row(pid: int, s: rules.SpellFact) -> tuple:
         s.retention_end,
         *at,
     )
+
+
+#: The cube's sums as expressions over a person row (portable SQL: booleans are summed as 0/1).
+_CUBE_TERMS: tuple[tuple[str, str], ...] = (
+    ("persons", "1"),
+    ("persons_last_month", "CASE WHEN dosed_last_month THEN 1 ELSE 0 END"),
+    ("persons_ge60", "CASE WHEN last_mg >= 60 THEN 1 ELSE 0 END"),
+    ("dropouts", "CASE WHEN dropout_start IS NOT NULL THEN 1 ELSE 0 END"),
+    ("days", "days"),
+    ("mg_sum", "mg_sum"),
+    ("urine_tested", "CASE WHEN urine_tests > 0 THEN 1 ELSE 0 END"),
+    ("urine_tests", "urine_tests"),
+    ("urine_positive", "urine_positive"),
+    *(
+        (flag, f"CASE WHEN {flag} THEN 1 ELSE 0 END")
+        for flag in (
+            "hiv_eligible",
+            "hiv_tested",
+            "hcv_eligible",
+            "hcv_tested",
+            "syphilis_eligible",
+            "syphilis_tested",
+            "hiv_at_risk_tested",
+            "hiv_seroconverted",
+            "hiv_new_positive",
+            "art_linked",
+        )
+    ),
+)
+_CUBE_KEY = ("clinic_id", "kind", "start", "sex", "age_band")
+_HIST_KEY = ("clinic_id", "month", "mg")
+_DELTA, _HIST_DELTA = "jiedu_cube_delta", "jiedu_hist_delta"
+
+
+def _persons_in(pids: Sequence[int]) -> tuple[str, list[Any]]:
+    if connection.vendor == "postgresql":
+        return "person_id = ANY(%s)", [list(pids)]
+    return f"person_id IN ({', '.join(['%s'] * len(pids))})", list(pids)
+
+
+def _delta_open() -> None:
+    """The session's scratch tables of signed cube and histogram changes (created once per connection)."""
+    sums = ", ".join(
+        f"{name} {'NUMERIC(16, 1)' if name == 'mg_sum' else 'BIGINT'}" for name, _ in _CUBE_TERMS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_DELTA} (clinic_id INTEGER, county VARCHAR(6), "
+            f"kind VARCHAR(1), start DATE, sex VARCHAR(1), age_band SMALLINT, {sums})"
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_HIST_DELTA} (clinic_id INTEGER, county VARCHAR(6), "
+            "month DATE, mg NUMERIC(6, 1), days BIGINT)"
+        )
+
+
+def _delta_add(
+    sign: int,
+    who: str,
+    params: Sequence[Any],
+    *,
+    periods: str,
+    period_params: Sequence[Any],
+    doses_since: dt.date | None = None,
+) -> None:
+    """Add ``sign`` × the rows of the persons ``who`` selects in the ``periods`` to the cube's scratch table
+    (−1 before they are replaced, +1 after), and their dose counts from ``doses_since`` on to the histograms'."""
+    sums = ", ".join(f"{sign} * SUM({term})" for _, term in _CUBE_TERMS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_DELTA} SELECT clinic_id, county, kind, start, sex, age_band, {sums} "  # noqa: S608
+            f"FROM indicators_personperiod WHERE {who} AND ({periods}) "
+            "GROUP BY clinic_id, county, kind, start, sex, age_band",
+            [*params, *period_params],
+        )
+        if doses_since is not None:
+            cursor.execute(
+                f"INSERT INTO {_HIST_DELTA} SELECT clinic_id, county, month, mg, {sign} * SUM(days) "  # noqa: S608
+                f"FROM indicators_personmonthdose WHERE {who} AND month >= %s "
+                "GROUP BY clinic_id, county, month, mg",
+                [*params, doses_since],
+            )
+
+
+#: The periods of a day: its month, quarter and year (rows from a day on: ``>=`` instead of ``=``).
+_PERIODS = (
+    "(kind = 'M' AND start {op} %s) OR (kind = 'Q' AND start {op} %s) OR (kind = 'Y' AND start {op} %s)"
+)
+
+
+def _delta_persons(sign: int, pids: Sequence[int], since: dt.date) -> None:
+    """The persons' rows from ``since`` on (months; the quarter and year that hold it) and dose counts."""
+    who, params = _persons_in(pids)
+    _delta_add(
+        sign,
+        who,
+        params,
+        periods=_PERIODS.format(op=">="),
+        period_params=[since, rules.quarter_start(since), rules.year_start(since)],
+        doses_since=since,
+    )
+
+
+def _delta_apply() -> None:
+    """Add the netted changes to the cube and the histograms: update the rows that exist, insert those that
+    do not, delete those left empty; then clear the scratch tables."""
+    _delta_open()
+    _apply(
+        _DELTA,
+        "indicators_unitperiod",
+        _CUBE_KEY,
+        [name for name, _ in _CUBE_TERMS],
+        empty="persons = 0",
+    )
+    _apply(_HIST_DELTA, "indicators_dosehistogram", _HIST_KEY, ["days"], empty="days = 0")
+
+
+def _apply(scratch: str, table: str, key: Sequence[str], sums: Sequence[str], *, empty: str) -> None:
+    keys = ", ".join(key)
+    netted = (
+        f"SELECT {keys}, MAX(county) AS county, {', '.join(f'SUM({c}) AS {c}' for c in sums)} "  # noqa: S608
+        f"FROM {scratch} GROUP BY {keys}"
+    )
+    match = " AND ".join(f"t.{k} = d.{k}" for k in key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {scratch}_net AS {netted}")
+        cursor.execute(
+            f"UPDATE {table} AS t SET {', '.join(f'{c} = t.{c} + d.{c}' for c in sums)} "  # noqa: S608
+            f"FROM {scratch}_net AS d WHERE {match}"
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({keys}, county, {', '.join(sums)}) "  # noqa: S608
+            f"SELECT {keys}, county, {', '.join(sums)} FROM {scratch}_net AS d "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {match})"
+        )
+        gone = " AND ".join(f"{table}.{k} = d.{k}" for k in key)
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {empty} AND EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {scratch}_net AS d WHERE {gone})"
+        )
+        cursor.execute(f"DROP TABLE {scratch}_net")
+        cursor.execute(f"DELETE FROM {scratch}")  # noqa: S608
 
 
 def _true(name: str) -> Count:
