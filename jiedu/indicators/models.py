@@ -219,6 +219,29 @@ class DoseHistogram(models.Model):
         return f"{self.clinic_id} {self.month:%Y-%m} {self.mg} mg × {self.days}"
 
 
+class DoseMedian(models.Model):
+    """The median daily dose of each region (the nation, provinces, prefectures, counties) and period, taken
+    from the dose histograms when they change: a league of every county reads them instead of ranking a
+    year of histograms again."""
+
+    level = models.CharField(max_length=10)  # nation, province, prefecture or county
+    region = models.CharField(max_length=6)  # the region's code ("" for the nation)
+    kind = models.CharField(max_length=1, choices=PeriodKind.choices)
+    start = models.DateField()
+    median_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    days = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "kind", "start", "region"], name="indicators_dose_median_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.region} {self.kind}{self.start:%Y-%m}: {self.median_mg} mg"
+
+
 class RollupState(models.Model):
     """One row: the high-water marks of the records read and the last complete day the facts describe."""
 

@@ -4,19 +4,19 @@ facts, optionally broken down by a dimension. Every figure carries its numerator
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import connection
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models.functions import Cast, TruncMonth, TruncQuarter, TruncYear
 
-from jiedu.indicators import rules
+from jiedu.indicators import medians, rules
 from jiedu.indicators.dictionary import BY_CODE
-from jiedu.indicators.models import RollupState, SpellFact, UnitPeriod
+from jiedu.indicators.models import DoseMedian, RollupState, SpellFact, UnitPeriod
 from jiedu.indicators.services import STATE
 from jiedu.pharmacy.models import DayCloseLine
 
@@ -46,8 +46,9 @@ CUBE_SUMS = (
 RETENTION_MONTHS = {"retention_3m": 3, "retention_6m": 6, "retention_12m": 12}
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
+    """A figure with its numerator and denominator (a tuple: a national table holds a hundred thousand)."""
+
     value: Decimal | None
     numerator: Decimal | int | None = None
     denominator: Decimal | int | None = None
@@ -91,7 +92,12 @@ def _group_key(group: str | None, row: dict) -> Any:
 def _in_scope(qs: Any, scope: Scope, county_field: str = "county") -> Any:
     if scope.clinics is not None:
         return qs.filter(clinic_id__in=scope.clinics)
-    return qs.filter(**{f"{county_field}__startswith": scope.prefix}) if scope.prefix else qs
+    if not scope.prefix:
+        return qs
+    if len(scope.prefix) == 6:
+        return qs.filter(**{county_field: scope.prefix})
+    low, high = medians.prefix_range(scope.prefix)
+    return qs.filter(**{f"{county_field}__gte": low, f"{county_field}__lt": high})
 
 
 def _db_group(group: str | None) -> list[str]:
@@ -160,7 +166,9 @@ def figures(
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _ratio(numerator: int, denominator: int) -> Value:
+    """Cached: a national table repeats the same small counts many times over."""
     return Value(rules.ratio(numerator, denominator), numerator, denominator)
 
 
@@ -175,9 +183,16 @@ TRUNC = {rules.Kind.MONTH: TruncMonth, rules.Kind.QUARTER: TruncQuarter, rules.K
 
 
 def _spells(
-    *, kind: str, starts: Sequence[dt.date], scope: Scope, group: str | None, on: dt.date
+    *,
+    kind: str,
+    starts: Sequence[dt.date],
+    scope: Scope,
+    group: str | None,
+    on: dt.date,
+    by_reason: bool = False,
 ) -> dict[tuple[Any, dt.date], dict[str, int]]:
-    """Enrolments, cohort retention and exits per group and period: two aggregate queries over the spells."""
+    """Enrolments, cohort retention and exits per group and period (with ``by_reason``, the exits of each reason
+    too, under "exit:<reason>"): two aggregate queries over the spells."""
     if not starts:
         return {}
     first, last = starts[0], rules.period_end(kind, starts[-1])
@@ -197,51 +212,44 @@ def _spells(
         )
     started = (
         spells.filter(transfer_in=False, started_on__range=(first, last))
-        .annotate(period=TRUNC[kind]("started_on"))
+        .annotate(period=Cast(TRUNC[kind]("started_on"), DateField()))
         .values(*_db_group(group), "period")
         .annotate(**counts)
         .order_by()
     )
     for row in started:
-        period = _as_date(row["period"])
+        period = medians.as_date(row["period"])
         if period in wanted:
             bucket = out[(_group_key(group, row), period)]
             for name in counts:
                 bucket[name] += row[name]
+    transferred = Q(exit_reason="transferred")
     ended = (
         spells.filter(ended_on__range=(first, last))
-        .annotate(period=TRUNC[kind]("ended_on"))
-        .values(*_db_group(group), "period", "exit_reason")
-        .annotate(n=Count("id"))
+        .annotate(period=Cast(TRUNC[kind]("ended_on"), DateField()))
+        .values(*_db_group(group), "period", *(["exit_reason"] if by_reason else []))
+        .annotate(exits=Count("id", filter=~transferred), transfers_out=Count("id", filter=transferred))
         .order_by()
     )
     for row in ended:
-        period = _as_date(row["period"])
+        period = medians.as_date(row["period"])
         if period not in wanted:
             continue
         bucket = out[(_group_key(group, row), period)]
-        if row["exit_reason"] == "transferred":
-            bucket["transfers_out"] += row["n"]
-        else:
-            bucket["exits"] += row["n"]
-            bucket[f"exit:{row['exit_reason']}"] += row["n"]
+        bucket["exits"] += row["exits"]
+        bucket["transfers_out"] += row["transfers_out"]
+        if by_reason and row["exits"]:
+            bucket[f"exit:{row['exit_reason']}"] += row["exits"]
     return out
-
-
-def _as_date(value: Any) -> dt.date:
-    """A period start as the database returned it (a date, a datetime from a truncation, or SQLite's text)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    return value
 
 
 def exits_by_reason(
     *, kind: str, start: dt.date, scope: Scope = NATION, on: dt.date | None = None
 ) -> dict[str, int]:
     """Exit reason → episodes ended in the period; transfers out under "transferred", apart from the exits."""
-    spells = _spells(kind=kind, starts=[start], scope=scope, group=None, on=on or as_of() or dt.date.min)
+    spells = _spells(
+        kind=kind, starts=[start], scope=scope, group=None, on=on or as_of() or dt.date.min, by_reason=True
+    )
     bucket = spells.get((None, start), {})
     out = {k.split(":", 1)[1]: v for k, v in bucket.items() if k.startswith("exit:")}
     if bucket.get("transfers_out"):
@@ -249,66 +257,28 @@ def exits_by_reason(
     return out
 
 
-_MEDIAN_SQL = """
-WITH h AS (
-    SELECT {group} AS grp, CASE {periods} END AS period, mg, SUM(days) AS days
-    FROM indicators_dosehistogram
-    WHERE month >= %s AND month <= %s {scope}
-    GROUP BY 1, 2, 3
-), c AS (
-    SELECT grp, period, mg,
-           SUM(days) OVER (PARTITION BY grp, period ORDER BY mg) AS cum,
-           SUM(days) OVER (PARTITION BY grp, period) AS total
-    FROM h WHERE period IS NOT NULL
-)
-SELECT grp, period, total,
-       MIN(CASE WHEN cum * 2 >= total THEN mg END),
-       MIN(CASE WHEN cum * 2 > total THEN mg END)
-FROM c GROUP BY grp, period, total
-"""
-_MEDIAN_GROUP = {
-    None: "''",
-    "county": "county",
-    "prefecture": "SUBSTR(county, 1, 4)",
-    "province": "SUBSTR(county, 1, 2)",
-    "clinic": "clinic_id",
-}
-
-
 def _medians(
     *, kind: str, starts: Sequence[dt.date], scope: Scope, group: str | None
 ) -> dict[tuple[Any, dt.date], tuple[Decimal | None, int]]:
-    """(group, period) → (median daily dose, dose days), computed in the database from the dose histograms:
-    the dose at the middle rank of the cumulative counts (the mean of the two middle doses for an even count).
-    With n dose days the lower middle rank is ⌈n/2⌉ (the first dose whose count reaches 2·cum ≥ n) and the upper
-    ⌊n/2⌋+1 (2·cum > n); no division, so integer and numeric sums behave alike."""
-    if group not in _MEDIAN_GROUP or not starts:
+    """(group, period) → (median daily dose, dose days): the stored medians of regions, or computed from the
+    dose histograms for clinics (see ``medians``)."""
+    if not starts:
         return {}
-    first, last = starts[0], rules.period_end(kind, starts[-1])
-    cases, params = [], []
-    for start in starts:
-        cases.append("WHEN month >= %s AND month <= %s THEN %s")
-        params += [start, rules.period_end(kind, start), start]
-    where, scope_params = "", []
-    if scope.clinics is not None:
-        where = (
-            f"AND clinic_id IN ({', '.join(['%s'] * len(scope.clinics))})" if scope.clinics else "AND 1 = 0"
-        )
-        scope_params = list(scope.clinics)
-    elif scope.prefix:
-        where, scope_params = "AND county LIKE %s", [f"{scope.prefix}%"]
-    sql = _MEDIAN_SQL.format(group=_MEDIAN_GROUP[group], periods=" ".join(cases), scope=where)
-    out: dict[tuple[Any, dt.date], tuple[Decimal | None, int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, first, last, *scope_params])
-        for grp, period, total, lower, upper in cursor.fetchall():
-            lower, upper = Decimal(str(lower)), Decimal(str(upper))
-            median = (lower + upper) / 2  # equal when the count is odd
-            key = (
-                None if group is None else (grp.ljust(6, "0") if group in ("prefecture", "province") else grp)
-            )
-            out[(key, _as_date(period))] = (median.quantize(Decimal("0.1")), int(total))
-    return out
+    level = group or {0: "nation", 2: "province", 4: "prefecture", 6: "county"}.get(len(scope.prefix))
+    if scope.clinics is None and level in medians.LEVELS:
+        found = DoseMedian.objects.filter(level=level, kind=kind, start__in=starts)
+        if group is None:
+            found = found.filter(region=scope.prefix.ljust(6, "0") if scope.prefix else "")
+        elif scope.prefix:
+            low, high = medians.prefix_range(scope.prefix)
+            found = found.filter(region__gte=low, region__lt=high)
+        return {
+            (None if group is None else region, start): (median, days)
+            for region, start, median, days in found.values_list("region", "start", "median_mg", "days")
+        }
+    return dict(
+        medians.compute(kind=kind, starts=starts, group=group, prefix=scope.prefix, clinics=scope.clinics)
+    )
 
 
 def suppress(values: dict[str, Value], *, threshold: int) -> dict[str, Value]:

@@ -22,9 +22,10 @@ from django.db.models import Count, Max, Min, Q, Sum
 
 from jiedu.core import clock
 from jiedu.core.selectors import rule_value
-from jiedu.indicators import rules
+from jiedu.indicators import medians, rules
 from jiedu.indicators.models import (
     DoseHistogram,
+    DoseMedian,
     PersonMonthDose,
     PersonPeriod,
     RollupState,
@@ -111,7 +112,7 @@ def rollup_rebuild(*, as_of: dt.date | None = None) -> RefreshResult:
 
 def _rebuild(state: RollupState, *, as_of: dt.date, settings: rules.Settings) -> RefreshResult:
     marks = _marks()
-    for model in (PersonPeriod, PersonMonthDose, SpellFact, UnitPeriod, DoseHistogram):
+    for model in (PersonPeriod, PersonMonthDose, SpellFact, UnitPeriod, DoseHistogram, DoseMedian):
         model.objects.all().delete()
     persons = Episode.objects.filter(started_on__isnull=False).values_list("person_id", flat=True).distinct()
     touched = dict.fromkeys(persons, EVERYTHING)
@@ -236,8 +237,10 @@ def _recompute(
         periods |= _recompute_batch(batch, as_of=as_of, settings=settings, delta=not rebuild)
     if rebuild:
         _rebuild_cube(periods)
+        medians.store(periods=periods)
     else:
-        _delta_apply()
+        months = _delta_apply()
+        medians.store(periods={p for m in months for p in _periods_of(m)})
     return periods
 
 
@@ -757,10 +760,13 @@ def _delta_persons(sign: int, pids: Sequence[int], since: dt.date) -> None:
     )
 
 
-def _delta_apply() -> None:
+def _delta_apply() -> set[dt.date]:
     """Add the netted changes to the cube and the histograms: update the rows that exist, insert those that
-    do not, delete those left empty; then clear the scratch tables."""
+    do not, delete those left empty; then clear the scratch tables. The months whose histograms changed."""
     _delta_open()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT month FROM {_HIST_DELTA} WHERE days <> 0")  # noqa: S608
+        months = {medians.as_date(row[0]) for row in cursor.fetchall()}
     _apply(
         _DELTA,
         "indicators_unitperiod",
@@ -769,6 +775,7 @@ def _delta_apply() -> None:
         empty="persons = 0",
     )
     _apply(_HIST_DELTA, "indicators_dosehistogram", _HIST_KEY, ["days"], empty="days = 0")
+    return months
 
 
 def _apply(scratch: str, table: str, key: Sequence[str], sums: Sequence[str], *, empty: str) -> None:

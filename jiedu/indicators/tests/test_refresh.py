@@ -10,6 +10,7 @@ from jiedu.core import clock
 from jiedu.indicators import selectors, services
 from jiedu.indicators.models import (
     DoseHistogram,
+    DoseMedian,
     PersonMonthDose,
     PersonPeriod,
     RollupState,
@@ -35,7 +36,7 @@ def no_overlap(monkeypatch):
 def snapshot():
     """Every fact and cube row, without ids, in a fixed order."""
     out = {}
-    for model in (PersonPeriod, PersonMonthDose, SpellFact, UnitPeriod, DoseHistogram):
+    for model in (PersonPeriod, PersonMonthDose, SpellFact, UnitPeriod, DoseHistogram, DoseMedian):
         fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
         out[model.__name__] = sorted(tuple(str(v) for v in row) for row in model.objects.values_list(*fields))
     return out
@@ -271,7 +272,7 @@ def test_the_first_night_of_a_year_begins_the_month_quarter_and_year_rows(world,
         people.append((person, episode))
     records.test(people[1][0], D(2025, 12, 10), "hiv", "positive")
     services.rollup_refresh(as_of=D(2025, 12, 31))
-    for person, episode in people[:3]:
+    for _person, episode in people[:3]:
         records.doses(episode, D(2026, 1, 1), D(2026, 1, 1), mg="60")
 
     result = services.rollup_refresh(as_of=D(2026, 1, 1))
