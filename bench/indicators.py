@@ -192,7 +192,7 @@ def main() -> int:
     )
     print(
         f"  {refreshed.persons:,} persons touched, {refreshed.appended:,} of them appended to, "
-        f"{len(refreshed.periods)} periods summed",
+        f"{len(refreshed.periods)} periods touched",
         flush=True,
     )
 

@@ -73,6 +73,25 @@ def approved_by_region(
 # --- for the pages --------------------------------------------------------------------------------------------
 
 
+def approved_table(
+    *, data_set: str, prefix: str, period_start: dt.date
+) -> tuple[list[DataElement], dict[str, dict[str, Decimal]]]:
+    """The data set's elements in order, and county code → element code → approved figure for every county whose
+    code starts with ``prefix`` and whose figures for the period are approved. Two queries."""
+    elements = list(DataElement.objects.filter(data_set__code=data_set).order_by("order"))
+    table: dict[str, dict[str, Decimal]] = {}
+    for region, element, value in DataValue.objects.filter(
+        submission__data_set__code=data_set,
+        submission__status=Status.APPROVED,
+        submission__period_start=period_start,
+        submission__region__level=RegionLevel.COUNTY,
+        submission__region__code__startswith=prefix,
+        version=F("submission__version"),
+    ).values_list("submission__region_id", "element__code", "value"):
+        table.setdefault(region, {})[element] = value
+    return elements, table
+
+
 def values_of(submission: Submission) -> dict[str, Decimal]:
     """The current figures of a submission, by element code."""
     return dict(

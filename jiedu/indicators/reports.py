@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from jiedu.core.selectors import rule_value
 from jiedu.datasets import rules as datasets_rules
 from jiedu.datasets.models import PeriodType
-from jiedu.datasets.selectors import approved_by_region
+from jiedu.datasets.selectors import approved_by_region, approved_table
 from jiedu.indicators import rules, selectors
 from jiedu.indicators.dictionary import BY_CODE, HIGHER, LOWER, Indicator
 from jiedu.indicators.selectors import Scope, Value
@@ -114,6 +114,22 @@ class LeagueRow:
         return [self.values.get(code) for code in LEAGUE]
 
 
+@dataclass(frozen=True)
+class ReportedRow:
+    """A district's approved quarterly figures (data set ``district_quarterly``) beside the persons in treatment
+    computed from the records for the same county and quarter."""
+
+    code: str
+    name: str
+    values: list[Decimal | None]
+    computed: int | None
+
+    @property
+    def differs(self) -> bool:
+        reported = self.values[0] if self.values else None
+        return reported is not None and self.computed is not None and int(reported) != self.computed
+
+
 @dataclass
 class Report:
     area: Area
@@ -127,6 +143,8 @@ class Report:
     trend: list[tuple[str, dict[str, Value]]]
     exits: dict[str, int]
     variance: list[selectors.VarianceRow] = field(default_factory=list)
+    reported_elements: list[Any] = field(default_factory=list)
+    reported: list[ReportedRow] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -226,6 +244,7 @@ def build(*, area: Area, kind: str, start: dt.date, on: dt.date | None = None) -
         league(area=area, kind=kind, start=start, on=on, threshold=threshold) if area.child_level else []
     )
     end = rules.period_end(kind, start)
+    reported_elements, reported_rows = reported(area=area, kind=kind, start=start, on=on)
     return Report(
         area=area,
         kind=kind,
@@ -238,7 +257,40 @@ def build(*, area: Area, kind: str, start: dt.date, on: dt.date | None = None) -
         trend=trend,
         exits=selectors.exits_by_reason(kind=kind, start=start, scope=scope, on=on),
         variance=selectors.stock_variance(start=start, end=end, scope=scope),
+        reported_elements=reported_elements,
+        reported=reported_rows,
     )
+
+
+REPORTED_DATA_SET = "district_quarterly"
+
+
+def reported(
+    *, area: Area, kind: str, start: dt.date, on: dt.date | None
+) -> tuple[list[Any], list[ReportedRow]]:
+    """The approved quarterly figures of the districts in a region for the quarter, each beside the persons in
+    treatment computed for it (the data set's first element is the reported count of the same)."""
+    if kind != rules.Kind.QUARTER or area.clinic is not None:
+        return [], []
+    elements, table = approved_table(data_set=REPORTED_DATA_SET, prefix=area.scope.prefix, period_start=start)
+    if not table:
+        return elements, []
+    computed = selectors.figures(
+        kind=kind, starts=[start], scope=area.scope, group="county", codes=["in_treatment"], on=on
+    )
+    names = dict(Region.objects.filter(code__in=table).values_list("code", "name"))
+    rows = []
+    for code in sorted(table):
+        value = computed.get((code, start), {}).get("in_treatment")
+        rows.append(
+            ReportedRow(
+                code=code,
+                name=names.get(code, code),
+                values=[table[code].get(e.code) for e in elements],
+                computed=int(value.value) if value is not None and value.value is not None else 0,
+            )
+        )
+    return elements, rows
 
 
 def _unit_names(level: str, keys: Sequence[Any]) -> dict[Any, str]:

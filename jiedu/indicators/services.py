@@ -80,7 +80,11 @@ def rollup_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
             marks = _marks()
             touched, appended = _touched(state, as_of=as_of, settings=settings)
             result = RefreshResult(as_of=as_of)
-            done = _append_doses(appended, day=as_of, settings=settings) if appended else set()
+            done = (
+                _append_doses(appended, day=as_of, settings=settings, since_id=state.dose_day_id - ID_OVERLAP)
+                if appended
+                else set()
+            )
             rest = {p: a for p, a in touched.items() if p not in done}
             result.periods = _recompute(
                 rest, as_of=as_of, settings=settings, also=_periods_of(as_of) if done else ()
@@ -259,17 +263,15 @@ def _periods_of(day: dt.date) -> list[tuple[str, dt.date]]:
 #: a month, quarter or year for them. Everyone else is recomputed in full; both give the same rows.
 _NIGHT = "jiedu_night"
 _NIGHT_SQL = """
-INSERT INTO jiedu_night (person_id, mg, clinic_id, county, sex, age_band, hiv, hcv, syphilis)
+INSERT INTO jiedu_night (person_id, mg, clinic_id, county, sex, age_band)
 WITH d AS MATERIALIZED (
     SELECT dd.person_id, dd.ordered_mg AS mg, e.clinic_id,
            (SELECT max(x.day) FROM mmt_doseday x WHERE x.person_id = dd.person_id AND x.day < %(day)s) AS prev
-    FROM unnest(%(ids)s::integer[]) AS t(person_id)
-    JOIN mmt_doseday dd ON dd.person_id = t.person_id AND dd.day = %(day)s
+    FROM mmt_doseday dd
     JOIN mmt_episode e ON e.id = dd.episode_id
+    WHERE dd.id > %(since_id)s AND dd.day = %(day)s AND dd.person_id = ANY(%(ids)s::integer[])
 )
-SELECT d.person_id, d.mg, d.clinic_id, pp.county, p.sex,
-       CASE {bands} END,
-       {eligible}
+SELECT d.person_id, d.mg, d.clinic_id, pp.county, p.sex, CASE {bands} END
 FROM d
 JOIN indicators_personperiod pp
   ON pp.person_id = d.person_id AND pp.kind = 'M' AND pp.start = CAST(date_trunc('month', d.prev) AS date)
@@ -284,7 +286,7 @@ WHERE d.prev > %(day)s::date - %(gap)s - 1
 """
 #: Not known positive before the period (the month, and any quarter or year it opens, starts on the same day).
 _ELIGIBLE = """NOT EXISTS (
-    SELECT 1 FROM labs_labtest l WHERE l.person_id = d.person_id AND l.kind = '{kind}'
+    SELECT 1 FROM labs_labtest l WHERE l.person_id = n.person_id AND l.kind = '{kind}'
     AND l.result = 'positive' AND l.collected_on < %(month)s
 )"""
 _GAIN_SQL = """
@@ -305,7 +307,7 @@ INSERT INTO indicators_personperiod (
     art_linked
 )
 SELECT n.person_id, k.kind, k.start, n.clinic_id, n.county, n.sex, n.age_band, 1, n.mg, n.mg, %(day)s,
-       %(day)s, k.last_month, NULL, 0, 0, n.hiv, FALSE, n.hcv, FALSE, n.syphilis, FALSE, FALSE, FALSE, FALSE,
+       %(day)s, k.last_month, NULL, 0, 0, {hiv}, FALSE, {hcv}, FALSE, {syphilis}, FALSE, FALSE, FALSE, FALSE,
        FALSE
 FROM jiedu_night n
 CROSS JOIN (VALUES ('M', %(month)s::date, TRUE), ('Q', %(quarter)s::date, %(q_last)s),
@@ -322,10 +324,11 @@ ON CONFLICT (person_id, month, mg) DO UPDATE SET days = indicators_personmonthdo
 """
 
 
-def _append_doses(persons: set[int], *, day: dt.date, settings: rules.Settings) -> set[int]:
+def _append_doses(persons: set[int], *, day: dt.date, settings: rules.Settings, since_id: int) -> set[int]:
     """Append the day's dose to the facts of those of ``persons`` who qualify (see _NIGHT_SQL), moving the cube
-    by their rows' change; the persons done. On SQLite (a clinic's own server, small) everyone is recomputed
-    instead."""
+    by their rows' change; the persons done. The day's doses are read from those recorded after ``since_id``
+    (the rows the night found new): a dose recorded before the last refresh leaves its person to the full
+    recomputation. On SQLite (a clinic's own server, small) everyone is recomputed instead."""
     if connection.vendor != "postgresql" or not persons:
         return set()
     bands = " ".join(
@@ -335,6 +338,7 @@ def _append_doses(persons: set[int], *, day: dt.date, settings: rules.Settings) 
     params = {
         "day": day,
         "ids": sorted(persons),
+        "since_id": since_id,
         "gap": settings.dropout_gap_days,
         "month": rules.month_start(day),
         "quarter": rules.quarter_start(day),
@@ -342,7 +346,7 @@ def _append_doses(persons: set[int], *, day: dt.date, settings: rules.Settings) 
         "q_last": day.month % 3 == 0,
         "y_last": day.month == 12,
     }
-    eligible = ", ".join(_ELIGIBLE.format(kind=kind) for kind in rules.INFECTIONS)
+    eligible = {kind: _ELIGIBLE.format(kind=kind) for kind in rules.INFECTIONS}
     night = {
         "who": f"person_id IN (SELECT person_id FROM {_NIGHT})",  # noqa: S608
         "params": [],
@@ -353,15 +357,14 @@ def _append_doses(persons: set[int], *, day: dt.date, settings: rules.Settings) 
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_NIGHT} (person_id INTEGER PRIMARY KEY, "
-            "mg NUMERIC(6, 1), clinic_id INTEGER, county VARCHAR(6), sex VARCHAR(1), age_band SMALLINT, "
-            "hiv BOOLEAN, hcv BOOLEAN, syphilis BOOLEAN)"
+            "mg NUMERIC(6, 1), clinic_id INTEGER, county VARCHAR(6), sex VARCHAR(1), age_band SMALLINT)"
         )
         cursor.execute(f"DELETE FROM {_NIGHT}")  # noqa: S608
-        cursor.execute(_NIGHT_SQL.format(bands=f"{bands} ELSE 0", eligible=eligible), params)
+        cursor.execute(_NIGHT_SQL.format(bands=f"{bands} ELSE 0"), params)
         cursor.execute(f"ANALYZE {_NIGHT}")
         _delta_add(-1, **night)
         cursor.execute(_GAIN_SQL, params)
-        cursor.execute(_BEGIN_SQL, params)
+        cursor.execute(_BEGIN_SQL.format(**eligible), params)
         _delta_add(+1, **night)
         cursor.execute(_DOSES_SQL, params)
         cursor.execute(
@@ -787,6 +790,8 @@ def _apply(scratch: str, table: str, key: Sequence[str], sums: Sequence[str], *,
     match = " AND ".join(f"t.{k} = d.{k}" for k in key)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {scratch}_net AS {netted}")
+        if connection.vendor == "postgresql":  # the planner knows nothing of a table just made
+            cursor.execute(f"ANALYZE {scratch}_net")
         cursor.execute(
             f"UPDATE {table} AS t SET {', '.join(f'{c} = t.{c} + d.{c}' for c in sums)} "  # noqa: S608
             f"FROM {scratch}_net AS d WHERE {match}"

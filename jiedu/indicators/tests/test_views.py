@@ -162,3 +162,53 @@ def test_exits_are_counted_by_reason_and_small_counts_hidden_on_regional_views(w
     client.force_login(world.users["director_a"])
     html = client.get(reverse("indicators:dashboard"), {"period": "2025-Q3"}).content.decode()
     assert cells(html, "exits") == ["自愿退出|5", "死亡|1"]
+
+
+def test_the_districts_reported_quarterly_figures_stand_beside_the_computed_ones(world, county, client):
+    from jiedu.accounts.models import Role, RoleAssignment, User
+    from jiedu.datasets import services as datasets
+    from jiedu.datasets.tests.data import ensure_data_sets
+    from jiedu.registry.models import Organisation, Region
+
+    sets = ensure_data_sets()
+    city = Organisation.objects.create(
+        name="泉州市卫生健康委员会", type="health_commission", region=Region.objects.get(code="350500")
+    )
+    approver = User.objects.create_user(username="quanzhou", password=None, organisation=city)
+    RoleAssignment.objects.create(user=approver, role=Role.HEALTH_OFFICER)
+    saved = datasets.submission_save(
+        actor=world.officer,
+        data_set=sets["district_quarterly"],
+        region=world.county,
+        period=D(2025, 7, 1),
+        values={
+            "mmt_in_treatment": "9",
+            "annual_retention": "88.5",
+            "urine_tests": "120",
+            "venue_hiv_tests": "30",
+            "publicity_events": "4",
+            "trainings": "2",
+            "key_task_progress": "75",
+        },
+    )
+    submission = datasets.submission_submit(actor=world.officer, submission=saved.submission)
+    client.force_login(approver)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("indicators:dashboard"), {"period": "2025-Q3"}).content.decode()
+    assert '<table id="reported">' not in html  # submitted, not yet approved
+
+    datasets.submission_approve(actor=approver, submission=submission)
+
+    html = client.get(reverse("indicators:dashboard"), {"period": "2025-Q3"}).content.decode()
+    assert cells(html, "reported") == [
+        "District|Persons in MMT treatment|Annual retention to date (%)|Urine tests done"
+        "|HIV tests of entertainment-venue workers|Publicity events held|Trainings held|Key-task progress (%)"
+        "|Persons in treatment (computed)",
+        # 9 reported, 8 computed from the dosing records of 南安's two clinics: marked.
+        "南安市|9|88.5|120|30|4|2|75|8 ≠",
+    ]
+    client.force_login(world.users["officer"])
+    html = client.get(reverse("indicators:dashboard"), {"period": "2025-Q3"}).content.decode()
+    assert cells(html, "reported")[1] == "南安市|9|88.5|120|30|4|2|75|8 ≠"
+    html = client.get(reverse("indicators:dashboard"), {"period": "2025-08"}).content.decode()
+    assert '<table id="reported">' not in html  # a month: the figures are quarterly
