@@ -207,13 +207,7 @@ def _touched(
     # Time alone: a gap after the last dose reaches the dropout length; a spell still waits for its first dose.
     gap = settings.dropout_gap_days
     before, now = state.as_of - dt.timedelta(days=gap), as_of - dt.timedelta(days=gap)
-    touch(
-        DoseDay.objects.filter(day__gt=before)
-        .values("person_id")
-        .annotate(last=Max("day"))
-        .filter(last__lte=now)
-        .values_list("person_id", "last")
-    )
+    touch(_gaps_reaching(before=before, now=now, covered=state.as_of))
     touch(
         SpellFact.objects.filter(
             first_dose_on__isnull=True, transfer_in=False, started_on__gt=before, started_on__lte=now
@@ -221,6 +215,27 @@ def _touched(
     )
     appended = set(touched) - others if as_of == state.as_of + dt.timedelta(days=1) else set()
     return touched, appended
+
+
+def _gaps_reaching(*, before: dt.date, now: dt.date, covered: dt.date) -> list[tuple[int, dt.date]]:
+    """(person, last dose) of the persons whose last dose fell after ``before`` and on or before ``now``: their
+    gap reaches the dropout length in the days the night newly covers. Read from the month facts (current up to
+    ``covered``) rather than from every dose of the last days, then checked against the doses after ``now``."""
+    if now <= before:
+        return []
+    months = rules.months_between(rules.month_start(before), covered)
+    last = (
+        PersonPeriod.objects.filter(kind=rules.Kind.MONTH, start__in=months)
+        .values("person_id")
+        .annotate(last=Max("last_day"))
+        .filter(last__gt=before, last__lte=now)
+        .values_list("person_id", "last")
+    )
+    found = dict(last)
+    later = set(
+        DoseDay.objects.filter(person_id__in=list(found), day__gt=now).values_list("person_id", flat=True)
+    )
+    return [(p, day) for p, day in found.items() if p not in later]
 
 
 def _recompute(
@@ -264,23 +279,26 @@ def _periods_of(day: dt.date) -> list[tuple[str, dt.date]]:
 _NIGHT = "jiedu_night"
 _NIGHT_SQL = """
 INSERT INTO jiedu_night (person_id, mg, clinic_id, county, sex, age_band)
-WITH d AS MATERIALIZED (
-    SELECT dd.person_id, dd.ordered_mg AS mg, e.clinic_id,
-           (SELECT max(x.day) FROM mmt_doseday x WHERE x.person_id = dd.person_id AND x.day < %(day)s) AS prev
+WITH today AS MATERIALIZED (
+    SELECT dd.person_id, dd.ordered_mg AS mg, e.clinic_id
     FROM mmt_doseday dd
+    JOIN jiedu_night_candidate c ON c.person_id = dd.person_id
     JOIN mmt_episode e ON e.id = dd.episode_id
-    WHERE dd.id > %(since_id)s AND dd.day = %(day)s AND dd.person_id = ANY(%(ids)s::integer[])
+    WHERE dd.id > %(since_id)s AND dd.day = %(day)s
 )
-SELECT d.person_id, d.mg, d.clinic_id, pp.county, p.sex, CASE {bands} END
-FROM d
+SELECT t.person_id, t.mg, t.clinic_id, pp.county, p.sex, CASE {bands} END
+FROM today t
+CROSS JOIN LATERAL (
+    SELECT max(x.day) AS day FROM mmt_doseday x WHERE x.person_id = t.person_id AND x.day < %(day)s
+) prev
 JOIN indicators_personperiod pp
-  ON pp.person_id = d.person_id AND pp.kind = 'M' AND pp.start = CAST(date_trunc('month', d.prev) AS date)
-JOIN patients_person p ON p.id = d.person_id
-WHERE d.prev > %(day)s::date - %(gap)s - 1
-  AND pp.last_day = d.prev AND pp.clinic_id = d.clinic_id
+  ON pp.person_id = t.person_id AND pp.kind = 'M' AND pp.start = CAST(date_trunc('month', prev.day) AS date)
+JOIN patients_person p ON p.id = t.person_id
+WHERE prev.day >= %(day)s::date - %(gap)s
+  AND pp.last_day = prev.day AND pp.clinic_id = t.clinic_id
   AND (
       SELECT s.first_dose_on FROM indicators_spellfact s
-      WHERE s.person_id = d.person_id AND NOT s.transfer_in
+      WHERE s.person_id = t.person_id AND NOT s.transfer_in
       ORDER BY s.started_on DESC, s.episode_id DESC LIMIT 1
   ) IS NOT NULL
 """
@@ -360,6 +378,14 @@ def _append_doses(persons: set[int], *, day: dt.date, settings: rules.Settings, 
             "mg NUMERIC(6, 1), clinic_id INTEGER, county VARCHAR(6), sex VARCHAR(1), age_band SMALLINT)"
         )
         cursor.execute(f"DELETE FROM {_NIGHT}")  # noqa: S608
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS jiedu_night_candidate (person_id INTEGER PRIMARY KEY)"
+        )
+        cursor.execute("DELETE FROM jiedu_night_candidate")
+        cursor.execute(
+            "INSERT INTO jiedu_night_candidate SELECT unnest(%(ids)s::integer[])", {"ids": params["ids"]}
+        )
+        cursor.execute("ANALYZE jiedu_night_candidate")
         cursor.execute(_NIGHT_SQL.format(bands=f"{bands} ELSE 0"), params)
         cursor.execute(f"ANALYZE {_NIGHT}")
         _delta_add(-1, **night)
