@@ -187,6 +187,28 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
             _("Days into a month by which the previous month's full stock-take is done"),
         ),
         # inspections: rules below
+        Rule(
+            "inspections.rectification_days",
+            30,
+            _("Days from an inspection's submission within which a finding is rectified (default deadline)"),
+        ),
+        Rule(
+            "inspections.escalation_days",
+            14,
+            _("Days past a missed rectification deadline after which the item is escalated a second time"),
+        ),
+        Rule(
+            "inspections.fact_dropout_warning_pct",
+            Decimal("20"),
+            _("Quarterly dropout rate (percent) above which an inspector is warned beside the item"),
+            Decimal,
+        ),
+        Rule(
+            "inspections.fact_retention_warning_pct",
+            Decimal("70"),
+            _("Cohort retention at 3 months (percent) below which an inspector is warned beside the item"),
+            Decimal,
+        ),
         # capability: rules below
         # workforce: rules below
         # campaigns: rules below

@@ -28,6 +28,10 @@ NAV = [
     ("bulletins:list", _("Work bulletins"), Action.BULLETIN_VIEW),
     ("indicators:dashboard", _("Indicators"), Action.INDICATOR_VIEW),
     ("datasets:list", _("Aggregate figures"), Action.DATASET_ENTER),
+    ("inspections:schedule", _("Inspections"), Action.INSPECTION_VIEW),
+    # Team members who read no schedule of their own (police liaisons): their inspections.
+    ("inspections:mine", _("My inspections"), Action.INSPECTION_CONDUCT),
+    ("inspections:findings", _("Rectification"), Action.INSPECTION_VIEW),
     ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
     ("core:audit", _("Audit log"), Action.AUDIT_VIEW),
     ("admin:index", _("Administration"), Action.ADMIN_ACCESS),
@@ -45,6 +49,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             if can(user, action)
             and not (name == "pharmacy:statement" and can(user, Action.STOCK_VIEW))
             and not (name == "rehab:list" and institution_of(user) is None)
+            and not (name == "inspections:mine" and can(user, Action.INSPECTION_VIEW))
         ],
         "my_roles": sorted(r.label for r in effective_roles(user)),
     }
