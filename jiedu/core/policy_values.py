@@ -212,6 +212,27 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
         # capability: rules below
         # workforce: rules below
         # campaigns: rules below
+        Rule(
+            "campaigns.target.settings_covered",
+            6,
+            _("Target: of the six settings, those with at least one education event in a county in the year"),
+        ),
+        Rule(
+            "campaigns.target.events_per_setting",
+            1,
+            _("Target: education events per setting in a county in the year"),
+        ),
+        Rule(
+            "campaigns.target.key_campaign_events",
+            1,
+            _("Target: education events in a county under each key campaign (6·26, 12·1, the publicity month)"),
+        ),
+        Rule(
+            "campaigns.amber_band_pct",
+            Decimal("20"),
+            _("How far short of an education target (percent of the target) it shows amber, not red"),
+            Decimal,
+        ),
     ]
 }
 

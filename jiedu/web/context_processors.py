@@ -32,6 +32,7 @@ NAV = [
     # Team members who read no schedule of their own (police liaisons): their inspections.
     ("inspections:mine", _("My inspections"), Action.INSPECTION_CONDUCT),
     ("inspections:findings", _("Rectification"), Action.INSPECTION_VIEW),
+    ("campaigns:list", _("Education campaigns"), Action.CAMPAIGN_VIEW),
     ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
     ("core:audit", _("Audit log"), Action.AUDIT_VIEW),
     ("admin:index", _("Administration"), Action.ADMIN_ACCESS),
