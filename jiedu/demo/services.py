@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from jiedu.accounts.models import Role, RoleAssignment, User
+from jiedu.campaigns import demo as campaigns_demo
 from jiedu.core import audit
 from jiedu.datasets.models import DataSet, Submission
 from jiedu.datasets.services import submission_approve, submission_save, submission_submit
@@ -39,6 +40,7 @@ from jiedu.demo.history import (
     simulated_clock,
 )
 from jiedu.indicators.services import rollup_rebuild
+from jiedu.inspections import demo as inspections_demo
 from jiedu.patients.models import Affiliation, Person
 from jiedu.patients.services import PhotoUpload, id_number_index, person_register
 from jiedu.policy.rules import role_allowed_in
@@ -76,6 +78,8 @@ class DemoSummary:
     recipient_rules_created: int = 0
     history: HistoryResult = HistoryResult(written=False)
     service: ServiceSummary | None = None
+    #: What the oversight apps' demo data created ("inspections.findings" → 3); zeros on a second run.
+    oversight: dict[str, int] = field(default_factory=dict)
 
     @property
     def created_anything(self) -> bool:
@@ -142,6 +146,7 @@ def demo_seed(
         figures = _registered_users(staff=staff)
         if history.written or figures:
             rollup_rebuild(as_of=data.HISTORY_END)
+    oversight = _oversight(today=data.REFERENCE_DAY)
     return DemoSummary(
         seed=seed,
         organisations_created=staff.organisations_created,
@@ -161,7 +166,21 @@ def demo_seed(
         recipient_rules_created=rules_created,
         history=history,
         service=service_summary(organisations=staff.organisations),
+        oversight=oversight,
     )
+
+
+#: The oversight apps' demo data, in order: each sets its own clock and leaves what exists alone.
+OVERSIGHT = (("inspections", inspections_demo), ("campaigns", campaigns_demo))
+
+
+def _oversight(*, today: dt.date) -> dict[str, int]:
+    """Inspections with rectification and education campaigns of the demo county, up to ``today``."""
+    created: dict[str, int] = {}
+    for app, module in OVERSIGHT:
+        for name, count in module.seed_demo(today=today).items():
+            created[f"{app}.{name}"] = count
+    return created
 
 
 def _registered_users(*, staff: _Staff) -> int:

@@ -315,3 +315,21 @@ def test_dry_run_writes_nothing_and_shows_the_first_people():
     )
     assert lines[1] == "  傅水坤  M  1985-01-22  3505**********401X  福建省泉州市南安市水头镇朴里村5组15号"
     assert lines[-1] == "Password for every demo login: jiedu-demo-2026"
+
+
+@pytest.mark.django_db
+def test_the_demo_county_gets_its_oversight_data_once():
+    """A joint inspection with findings in rectification, a planned unannounced one, and the year's education
+    campaigns; the second run creates nothing."""
+    first = demo_seed(seed=2026, persons=0, history_days=0)
+    second = demo_seed(seed=2026, persons=0, history_days=0)
+
+    assert first.oversight == {
+        "inspections.teams": 1,
+        "inspections.inspections": 2,
+        "inspections.findings": 3,
+        "inspections.escalations": 1,
+        "campaigns.campaigns": 4,
+        "campaigns.events": 12,
+    }
+    assert second.oversight == dict.fromkeys(first.oversight, 0)

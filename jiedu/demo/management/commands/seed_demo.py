@@ -102,6 +102,11 @@ class Command(BaseCommand):
         )
         self._logins(summary.logins, password=summary.password)
         self._history(summary)
+        made = {name: n for name, n in summary.oversight.items() if n}
+        if made:
+            self.stdout.write(
+                "\nOversight data created: " + ", ".join(f"{k} {n}" for k, n in made.items()) + "."
+            )
 
     def _history(self, summary: DemoSummary) -> None:
         history = summary.history
