@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import Cast, TruncMonth, TruncQuarter, TruncYear
 
@@ -126,10 +127,15 @@ def figures(
     starts = sorted(set(starts))
     sums: dict[tuple[Any, dt.date], dict[str, Any]] = defaultdict(lambda: dict.fromkeys(CUBE_SUMS, 0))
     cube = _in_scope(UnitPeriod.objects.filter(kind=kind, start__in=starts), scope)
-    for row in cube.values(*_db_group(group), "start").annotate(**{f: Sum(f) for f in CUBE_SUMS}).order_by():
-        bucket = sums[(_group_key(group, row), row["start"])]
-        for f in CUBE_SUMS:
-            bucket[f] += row[f] or 0
+    folded = group in ("province", "prefecture")  # several counties' rows add up to one key
+    for row in _rows(cube.values(*_db_group(group), "start").annotate(**{f: Sum(f) for f in CUBE_SUMS})):
+        key = (_group_key(group, row), row["start"])
+        if folded:
+            bucket = sums[key]
+            for f in CUBE_SUMS:
+                bucket[f] += row[f] or 0
+        else:
+            sums[key] = {f: row[f] or 0 for f in CUBE_SUMS}
     spells = _spells(kind=kind, starts=starts, scope=scope, group=group, on=on)
     medians = _medians(kind=kind, starts=starts, scope=scope, group=group) if "dose_median" in wanted else {}
     keys = set(sums) | set(spells) | set(medians)
@@ -164,6 +170,19 @@ def figures(
             values[code] = _ratio(retained, observed)
         out[key] = {c: v for c, v in values.items() if c in wanted}
     return out
+
+
+def _rows(qs: Any) -> Iterable[dict[str, Any]]:
+    """The rows of a ``values()`` query as dicts. On PostgreSQL straight from the cursor: the driver already
+    returns dates, integers and decimals, and skipping the ORM's per-value converters halves the time of a
+    national table; SQLite needs the converters (dates come back as text)."""
+    if connection.vendor != "postgresql":
+        return qs.order_by()
+    sql, params = qs.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -210,12 +229,11 @@ def _spells(
         counts[f"kept_{months}"] = Count(
             "id", filter=seen & (Q(retention_end__isnull=True) | Q(retention_end__gt=F(at)))
         )
-    started = (
+    started = _rows(
         spells.filter(transfer_in=False, started_on__range=(first, last))
         .annotate(period=Cast(TRUNC[kind]("started_on"), DateField()))
         .values(*_db_group(group), "period")
         .annotate(**counts)
-        .order_by()
     )
     for row in started:
         period = medians.as_date(row["period"])
@@ -224,12 +242,11 @@ def _spells(
             for name in counts:
                 bucket[name] += row[name]
     transferred = Q(exit_reason="transferred")
-    ended = (
+    ended = _rows(
         spells.filter(ended_on__range=(first, last))
         .annotate(period=Cast(TRUNC[kind]("ended_on"), DateField()))
         .values(*_db_group(group), "period", *(["exit_reason"] if by_reason else []))
         .annotate(exits=Count("id", filter=~transferred), transfers_out=Count("id", filter=transferred))
-        .order_by()
     )
     for row in ended:
         period = medians.as_date(row["period"])
