@@ -210,7 +210,22 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
             Decimal,
         ),
         # capability: rules below
+        Rule(
+            "capability.maintenance_max_days",
+            365,
+            _("Days since its last maintenance or calibration after which equipment no longer counts as working"),
+        ),
         # workforce: rules below
+        Rule(
+            "workforce.screening_interval_days",
+            365,
+            _("Days after a staff member's last drug screening when the next one is due"),
+        ),
+        Rule(
+            "workforce.certificate_warning_days",
+            90,
+            _("Days before a practising certificate expires when it is flagged"),
+        ),
         # campaigns: rules below
         Rule(
             "campaigns.target.settings_covered",

@@ -25,6 +25,7 @@ from django.db import transaction
 
 from jiedu.accounts.models import Role, RoleAssignment, User
 from jiedu.campaigns import demo as campaigns_demo
+from jiedu.capability import demo as capability_demo
 from jiedu.core import audit
 from jiedu.datasets.models import DataSet, Submission
 from jiedu.datasets.services import submission_approve, submission_save, submission_submit
@@ -46,6 +47,7 @@ from jiedu.patients.services import PhotoUpload, id_number_index, person_registe
 from jiedu.policy.rules import role_allowed_in
 from jiedu.registry.models import Licence, Organisation, Region
 from jiedu.registry.services import regions_load
+from jiedu.workforce import demo as workforce_demo
 
 _SOURCE = "seed_demo"
 _IN_CHUNK = 500
@@ -171,11 +173,17 @@ def demo_seed(
 
 
 #: The oversight apps' demo data, in order: each sets its own clock and leaves what exists alone.
-OVERSIGHT = (("inspections", inspections_demo), ("campaigns", campaigns_demo))
+OVERSIGHT = (
+    ("workforce", workforce_demo),
+    ("capability", capability_demo),  # reads the staff register
+    ("inspections", inspections_demo),
+    ("campaigns", campaigns_demo),
+)
 
 
 def _oversight(*, today: dt.date) -> dict[str, int]:
-    """Inspections with rectification and education campaigns of the demo county, up to ``today``."""
+    """Staff and training, capability assessments, inspections with rectification and education campaigns of
+    the demo county, up to ``today``."""
     created: dict[str, int] = {}
     for app, module in OVERSIGHT:
         for name, count in module.seed_demo(today=today).items():

@@ -319,12 +319,26 @@ def test_dry_run_writes_nothing_and_shows_the_first_people():
 
 @pytest.mark.django_db
 def test_the_demo_county_gets_its_oversight_data_once():
-    """A joint inspection with findings in rectification, a planned unannounced one, and the year's education
-    campaigns; the second run creates nothing."""
+    """Staff, training and screening; capability registers and assessments; a joint inspection with findings in
+    rectification, a planned unannounced one; the years' education campaigns. The second run creates nothing."""
     first = demo_seed(seed=2026, persons=0, history_days=0)
     second = demo_seed(seed=2026, persons=0, history_days=0)
 
     assert first.oversight == {
+        "workforce.staff": 37,
+        "workforce.leavers": 5,
+        "workforce.courses": 3,
+        "workforce.participants": 118,
+        "workforce.placements": 1,
+        "workforce.screenings": 17,
+        "capability.departments": 8,
+        "capability.equipment": 12,
+        "capability.checks": 13,
+        "capability.rules": 7,
+        "capability.rule_versions": 9,
+        "capability.collaborations": 4,
+        "capability.assessments": 4,
+        "capability.adjustments": 1,
         "inspections.teams": 1,
         "inspections.inspections": 2,
         "inspections.findings": 3,
