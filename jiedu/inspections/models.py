@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core.models import AppendOnlyModel
@@ -59,21 +59,21 @@ class FactKey(models.TextChoices):
 class InspectionStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("In progress")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("inspection", "Submitted")
     CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("inspection", "Cancelled")
 
 
 class EventKind(models.TextChoices):
     PLANNED = "planned", _("Planned")
     STARTED = "started", _("Started")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("inspection", "Submitted")
     CLOSED = "closed", _("Closed: every finding rectified")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("inspection", "Cancelled")
 
 
 class RectificationStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("rectification", "Open")
     RESPONDED = "responded", _("Answered, awaiting verification")
     VERIFIED = "verified", _("Verified")
     CLOSED = "closed", _("Closed")
