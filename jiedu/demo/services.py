@@ -83,6 +83,10 @@ class DemoSummary:
     #: What the oversight apps' demo data created ("inspections.findings" → 3); zeros on a second run.
     oversight: dict[str, int] = field(default_factory=dict)
 
+    def oversight_of(self, app: str) -> dict[str, int]:
+        """What one oversight app's demo data created ("findings" → 3)."""
+        return {k.split(".", 1)[1]: v for k, v in self.oversight.items() if k.startswith(f"{app}.")}
+
     @property
     def created_anything(self) -> bool:
         return bool(

@@ -22,9 +22,14 @@ TODAY = data.REFERENCE_DAY  # 2026-11-23
 
 def test_the_demo_inspections(db):
     ensure_data_sets()  # seeded by the migrations; put back for a run without them
-    demo_seed(seed=2026, persons=0, history_days=0)
     ensure_checklists()
-    assert seed_demo(today=TODAY) == {"teams": 1, "inspections": 2, "findings": 3, "escalations": 1}
+    summary = demo_seed(seed=2026, persons=0, history_days=0)  # runs seed_demo
+    assert summary.oversight_of("inspections") == {
+        "teams": 1,
+        "inspections": 2,
+        "findings": 3,
+        "escalations": 1,
+    }
     team = Team.objects.get()
     assert (team.name, team.lead_organisation.name) == ("南安市美沙酮维持治疗联合督导组", "南安市卫生健康局")
     assert sorted(team.members.values_list("user__username", "is_leader")) == [

@@ -21,8 +21,8 @@ TODAY = data.REFERENCE_DAY
 
 
 def test_seed_demo_creates_the_workforce_once():
-    demo_seed(seed=2026, persons=0, history_days=0)
-    assert seed_demo(today=TODAY) == {
+    summary = demo_seed(seed=2026, persons=0, history_days=0)  # runs seed_demo
+    assert summary.oversight_of("workforce") == {
         "staff": 37,
         "leavers": 5,
         "courses": 3,
