@@ -21,15 +21,7 @@ from jiedu.capability.models import (
     RuleCategory,
     RuleDocument,
 )
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker: its value is always ISO (YYYY-MM-DD), whatever the language's date format."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
-        super().__init__(attrs, format=format or "%Y-%m-%d")
+from jiedu.core.forms import DateInput
 
 
 def _blank(choices: Any) -> list[tuple[str, Any]]:

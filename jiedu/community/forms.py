@@ -6,10 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.community.models import CheckInHow, EndReason, OrderKind
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from jiedu.core.forms import DateInput
 
 
 class OrderForm(forms.Form):

@@ -1,12 +1,24 @@
-"""Pages show a service's field errors beside the form's own fields."""
+"""Shared form pieces: a date picker whose value the browser can read in any language, and a service's field
+errors shown beside the form's own fields."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 
 from jiedu.core.errors import FieldErrors
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker. Its value is always ISO (YYYY-MM-DD): the Chinese date format (2026/05/20) is not
+    something an ``<input type="date">`` can read, so a pre-filled date would otherwise show empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:  # noqa: A002
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 def apply_field_errors(

@@ -213,7 +213,9 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
         Rule(
             "capability.maintenance_max_days",
             365,
-            _("Days since its last maintenance or calibration after which equipment no longer counts as working"),
+            _(
+                "Days since its last maintenance or calibration after which equipment no longer counts as working"
+            ),
         ),
         # workforce: rules below
         Rule(
@@ -240,7 +242,9 @@ NATIONAL_DEFAULTS: dict[str, Rule] = {
         Rule(
             "campaigns.target.key_campaign_events",
             1,
-            _("Target: education events in a county under each key campaign (6·26, 12·1, the publicity month)"),
+            _(
+                "Target: education events in a county under each key campaign (6·26, 12·1, the publicity month)"
+            ),
         ),
         Rule(
             "campaigns.amber_band_pct",

@@ -13,14 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from jiedu.core import audit
 from jiedu.core.clock import SHANGHAI
 from jiedu.core.exports import csv_response
+from jiedu.core.forms import DateInput
 from jiedu.core.models import AuditEntry, Outcome
 from jiedu.policy import Action, audit_entries_in_scope, can
 from jiedu.policy.views import guard
 
 
 class AuditFilterForm(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput)
     user = forms.CharField(label=_("Username"), required=False, max_length=150)
     organisation = forms.IntegerField(label=_("Organisation ID"), required=False, min_value=1)
     action = forms.CharField(label=_("Action"), required=False, max_length=64)

@@ -7,11 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.core.forms import DateInput
 from jiedu.labs.models import INFECTIONS, Analyte, LabKind, Reason, Result
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class LabTestForm(forms.Form):

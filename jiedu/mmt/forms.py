@@ -9,17 +9,11 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.core.forms import DateInput
 from jiedu.mmt.models import ExitReason
 from jiedu.registry.models import Organisation
 
 DATE_ERRORS = {"invalid": _("Enter a real date, e.g. 2026-05-03.")}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def date_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:

@@ -7,11 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jiedu.core.forms import DateInput
 from jiedu.patients.models import Sex
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PersonRegisterForm(forms.Form):

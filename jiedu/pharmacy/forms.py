@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.accounts.models import User
+from jiedu.core.forms import DateInput
 from jiedu.pharmacy import selectors
 from jiedu.pharmacy.models import (
     REPORTED_KINDS,
@@ -25,10 +26,6 @@ from jiedu.pharmacy.models import (
     Store,
     VarianceFinding,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def quantity_field(label: Any = None) -> forms.DecimalField:

@@ -7,12 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.core.forms import DateInput
 from jiedu.referrals.models import Outcome, ReferralKind, VctOffer
 from jiedu.reports.models import Basis
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ReferralForm(forms.Form):

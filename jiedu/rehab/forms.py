@@ -7,12 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.core.forms import DateInput
 from jiedu.rehab.models import Outcome, Setting, Substance
 from jiedu.rehab.services import AgreementTerms
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _area(label: Any, rows: int = 4) -> forms.CharField:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.accounts.models import User
+from jiedu.core.forms import DateInput
 from jiedu.registry.models import Organisation
 from jiedu.workforce.models import (
     CertificateType,
@@ -24,15 +25,6 @@ from jiedu.workforce.models import (
     Title,
     Topic,
 )
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker: its value is always ISO (YYYY-MM-DD), whatever the language's date format."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
-        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 def _blank(choices: Any) -> list[tuple[str, Any]]:
