@@ -101,12 +101,12 @@ class Command(BaseCommand):
             f"{summary.persons} persons.\n"
         )
         self._logins(summary.logins, password=summary.password)
-        self._history(summary)
         made = {name: n for name, n in summary.oversight.items() if n}
         if made:
             self.stdout.write(
                 "\nOversight data created: " + ", ".join(f"{k} {n}" for k, n in made.items()) + "."
             )
+        self._history(summary)
 
     def _history(self, summary: DemoSummary) -> None:
         history = summary.history
