@@ -48,7 +48,13 @@ def close_connections():
     connections.close_all()
 
 
+def english(page, live_server) -> None:  # noqa: ANN001
+    """The page in English (the cookie of the language switcher): the assertions read English text."""
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+
+
 def test_an_inspector_conducts_an_inspection_and_verifies_the_answer(
+    live_server,
     live_world,  # noqa: F811
     new_page,  # noqa: F811
     screenshot_dir,  # noqa: F811
@@ -71,6 +77,7 @@ def test_an_inspector_conducts_an_inspection_and_verifies_the_answer(
     by_number = items(inspection)
 
     page = new_page(viewport=TABLET, has_touch=True)
+    english(page, live_server)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, "inspector", "/inspections/mine/")
@@ -141,6 +148,7 @@ def test_an_inspector_conducts_an_inspection_and_verifies_the_answer(
 
     # The clinic's head answers the finding with a photo.
     head = new_page(viewport=TABLET, has_touch=True)
+    english(head, live_server)
     head.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(head, "director_a", "/inspections/findings/")
     head.locator(f"#finding-{finding.pk} a").click()
