@@ -1,5 +1,6 @@
 """Rule documents as uploaded files: a size limit and the real type read from the first bytes (not the name or
-the browser's claim). Files are stored under MEDIA_ROOT with a random name and served only through a guarded view.
+the browser's claim), checked by ``jiedu.core.uploads``; a scanned page is kept as sent. Files are stored under
+MEDIA_ROOT with a random name and served only through a guarded view.
 """
 
 from __future__ import annotations
@@ -9,17 +10,14 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
+from jiedu.core import uploads
+
 #: The largest rule document accepted (bytes).
 MAX_BYTES = 10 * 1024 * 1024
-
-#: (leading bytes, extension, content type); a .docx is a zip archive holding ``word/``.
-_SIGNATURES = (
-    (b"%PDF-", ".pdf", "application/pdf"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".doc", "application/msword"),
-    (b"\x89PNG\r\n\x1a\n", ".png", "image/png"),
-    (b"\xff\xd8\xff", ".jpg", "image/jpeg"),
+#: PDF, Word (.doc, .docx) and scanned pages (PNG, JPEG, kept as sent).
+ACCEPTED = frozenset(
+    {uploads.Kind.PDF, uploads.Kind.DOC, uploads.Kind.DOCX, uploads.Kind.PNG, uploads.Kind.JPEG}
 )
-_DOCX = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx")
 
 
 class DocumentError(ValueError):
@@ -34,25 +32,29 @@ class Document:
     name: str
 
 
+def _message(refusal: uploads.UploadRefused) -> str:
+    match refusal.reason:
+        case uploads.Refusal.OVERSIZE:
+            return _("The file is %(size)d KB; the limit is %(limit)d KB.") % {
+                "size": refusal.size // 1024,
+                "limit": refusal.limit // 1024,
+            }
+        case uploads.Refusal.OVERFLOW:
+            return _("The file is larger than %(limit)d KB.") % {"limit": refusal.limit // 1024}
+        case uploads.Refusal.EMPTY:
+            return _("The file is empty.")
+    return _("The file is not a PDF, a Word document or a PNG or JPEG image.")
+
+
 def read_document(upload: IO[bytes], *, size: int, name: str) -> Document:
     """The uploaded file checked: PDF, Word (.doc, .docx) or a scanned image (PNG, JPEG), at most ``MAX_BYTES``."""
-    if size > MAX_BYTES:
-        raise DocumentError(
-            _("The file is %(size)d KB; the limit is %(limit)d KB.")
-            % {"size": size // 1024, "limit": MAX_BYTES // 1024}
+    try:
+        received = uploads.receive(
+            upload, size=size, name=name, accepted=ACCEPTED, max_bytes=MAX_BYTES, default_name="document"
         )
-    data = upload.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise DocumentError(_("The file is larger than %(limit)d KB.") % {"limit": MAX_BYTES // 1024})
-    if not data:
-        raise DocumentError(_("The file is empty."))
-    short_name = (name or "document").replace("\\", "/").rsplit("/", 1)[-1][:200]
-    for signature, extension, content_type in _SIGNATURES:
-        if data.startswith(signature):
-            return Document(data, extension, content_type, short_name)
-    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
-        return Document(data, _DOCX[1], _DOCX[0], short_name)
-    raise DocumentError(_("The file is not a PDF, a Word document or a PNG or JPEG image."))
+    except uploads.UploadRefused as refusal:
+        raise DocumentError(_message(refusal)) from None
+    return Document(received.content, received.extension, received.content_type, received.name)
 
 
 def minimal_pdf(text: str) -> bytes:

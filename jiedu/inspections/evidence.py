@@ -1,25 +1,25 @@
 """Evidence uploads: a photo (JPEG, PNG or WebP, re-encoded as a JPEG without its metadata) or a PDF document.
 
-The type is read from the file's content, never from its name or the browser's claim; the size is checked first.
+The checking itself is ``jiedu.core.uploads``: the type is read from the file's content, never from its name or
+the browser's claim; the size is checked first. This module keeps the inspection's limit, photo size and wording.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from jiedu.core import uploads
 from jiedu.inspections.models import EvidenceKind
 
 #: Default size limit of one file; a deployment may set JIEDU_EVIDENCE_MAX_BYTES.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 #: Photos are kept up to this edge (pixels): enough to read a ledger page or a label.
 PHOTO_EDGE = 2048
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+ACCEPTED = frozenset({uploads.Kind.PDF, uploads.Kind.JPEG, uploads.Kind.PNG, uploads.Kind.WEBP})
 
 
 class EvidenceError(ValueError):
@@ -47,38 +47,34 @@ def max_bytes() -> int:
     return int(getattr(settings, "JIEDU_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+def _message(refusal: uploads.UploadRefused) -> str:
+    match refusal.reason:
+        case uploads.Refusal.OVERSIZE:
+            return _("%(name)s is %(size)d KB; the limit is %(limit)d KB.") % {
+                "name": refusal.name,
+                "size": refusal.size // 1024,
+                "limit": refusal.limit // 1024,
+            }
+        case uploads.Refusal.OVERFLOW:
+            return _("%(name)s is larger than the limit.") % {"name": refusal.name}
+        case uploads.Refusal.EMPTY:
+            return _("%(name)s is empty.") % {"name": refusal.name}
+    return _("%(name)s is neither a photo (JPEG, PNG, WebP) nor a PDF document.") % {"name": refusal.name}
+
+
 def check(upload: Upload) -> Checked:
     """The file to store; ``EvidenceError`` saying what is wrong with it."""
-    limit = max_bytes()
-    name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200] or "evidence"
-    if upload.size > limit:
-        raise EvidenceError(
-            _("%(name)s is %(size)d KB; the limit is %(limit)d KB.")
-            % {"name": name, "size": upload.size // 1024, "limit": limit // 1024}
-        )
-    if upload.size == 0:
-        raise EvidenceError(_("%(name)s is empty.") % {"name": name})
-    head = upload.file.read(5)
-    upload.file.seek(0)
-    if head == b"%PDF-":
-        content = upload.file.read(limit + 1)
-        if len(content) > limit:
-            raise EvidenceError(_("%(name)s is larger than the limit.") % {"name": name})
-        return Checked(kind=EvidenceKind.DOCUMENT, content=content, extension=".pdf", name=name)
     try:
-        image = Image.open(upload.file)
-        image_format = image.format
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise EvidenceError(
-            _("%(name)s is neither a photo (JPEG, PNG, WebP) nor a PDF document.") % {"name": name}
-        ) from None
-    if image_format not in IMAGE_FORMATS:
-        raise EvidenceError(
-            _("%(name)s is neither a photo (JPEG, PNG, WebP) nor a PDF document.") % {"name": name}
+        received = uploads.receive(
+            upload.file,
+            size=upload.size,
+            name=upload.name,
+            accepted=ACCEPTED,
+            max_bytes=max_bytes(),
+            default_name="evidence",
+            photos=uploads.Photos(edge=PHOTO_EDGE),
         )
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((PHOTO_EDGE, PHOTO_EDGE))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)  # no EXIF: location and device data are dropped
-    return Checked(kind=EvidenceKind.PHOTO, content=out.getvalue(), extension=".jpg", name=name)
+    except uploads.UploadRefused as refusal:
+        raise EvidenceError(_message(refusal)) from None
+    kind = EvidenceKind.PHOTO if received.is_photo else EvidenceKind.DOCUMENT
+    return Checked(kind=kind, content=received.content, extension=received.extension, name=received.name)
