@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 #: Events, campaigns and media are dated from this year on (earlier dates are typing mistakes).
 FIRST_YEAR = 2000
@@ -202,7 +202,11 @@ def participants_problems(
     known = sum(c for c in groups.values() if c > 0)
     if "participants" not in errors and known > total:
         errors["participants"] = [
-            _("Participants: the groups add up to %(known)d, more than the %(total)d participants.")
+            ngettext(
+                "Participants: the groups add up to %(known)d, more than the %(total)d participant.",
+                "Participants: the groups add up to %(known)d, more than the %(total)d participants.",
+                total,
+            )
             % {"known": known, "total": total}
         ]
     return errors

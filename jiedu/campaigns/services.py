@@ -21,6 +21,7 @@ from typing import IO, Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiedu.accounts.models import Role
 from jiedu.campaigns import evidence as files
@@ -612,9 +613,12 @@ def campaign_correct(
             raise FieldErrors(
                 {
                     "starts_on": [
-                        _(
-                            "Dates: %(n)d event(s) of this campaign would fall outside them; correct those "
-                            "events first."
+                        ngettext(
+                            "Dates: %(n)d event of this campaign would fall outside them; correct that "
+                            "event first.",
+                            "Dates: %(n)d events of this campaign would fall outside them; correct those "
+                            "events first.",
+                            outside,
                         )
                         % {"n": outside}
                     ]

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiedu.capability.models import (
     CheckKind,
@@ -200,15 +201,26 @@ def gap_text(source: str, parameter: str, found: int, required: int, detail: Map
     if source == Source.DEPARTMENT:
         if required == 1:
             return _("%(what)s: no department in service.") % values
-        return _("%(what)s: %(found)d departments in service; %(required)d required.") % values
+        return (
+            ngettext(
+                "%(what)s: %(found)d department in service; %(required)d required.",
+                "%(what)s: %(found)d departments in service; %(required)d required.",
+                found,
+            )
+            % values
+        )
     if source == Source.EQUIPMENT:
-        values.update(days=detail.get("max_days", 0), registered=detail.get("registered", 0))
+        days: int = detail.get("max_days", 0)
+        values.update(days=days, registered=detail.get("registered", 0))
         if not values["registered"]:
             return _("%(what)s: none registered; %(required)d required in working order.") % values
         return (
-            _(
+            ngettext(
                 "%(what)s: %(found)d in working order (checked working and maintained or calibrated within "
-                "%(days)d days) of %(registered)d registered; %(required)d required."
+                "%(days)d day) of %(registered)d registered; %(required)d required.",
+                "%(what)s: %(found)d in working order (checked working and maintained or calibrated within "
+                "%(days)d days) of %(registered)d registered; %(required)d required.",
+                days,
             )
             % values
         )
@@ -222,11 +234,25 @@ def gap_text(source: str, parameter: str, found: int, required: int, detail: Map
     if source == Source.RULES:
         if not parameter:
             return _("Rules in force: %(found)d; %(required)d required.") % values
-        return _("%(what)s: %(found)d rules in force; %(required)d required.") % values
+        return (
+            ngettext(
+                "%(what)s: %(found)d rule in force; %(required)d required.",
+                "%(what)s: %(found)d rules in force; %(required)d required.",
+                found,
+            )
+            % values
+        )
     if source == Source.COLLABORATION:
         if required == 1:
             return _("%(what)s: no agreement in force on the day.") % values
-        return _("%(what)s: %(found)d agreements in force; %(required)d required.") % values
+        return (
+            ngettext(
+                "%(what)s: %(found)d agreement in force; %(required)d required.",
+                "%(what)s: %(found)d agreements in force; %(required)d required.",
+                found,
+            )
+            % values
+        )
     if source == Source.LICENCE:
         return _("%(what)s: none valid on the day.") % values
     raise ValueError(f"unknown source {source!r}")

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiedu.core.clock import SHANGHAI
 from jiedu.core.selectors import rule_value
@@ -152,10 +153,11 @@ class _Reader:
         if not late:
             value = _("None overdue")
         else:
-            value = _("%(n)d not acknowledged in time, %(e)d of them escalated") % {
-                "n": len(late),
-                "e": escalated,
-            }
+            value = ngettext(
+                "%(n)d not acknowledged in time, %(e)d escalated",
+                "%(n)d not acknowledged in time, %(e)d of them escalated",
+                len(late),
+            ) % {"n": len(late), "e": escalated}
         return Fact(
             key=FactKey.OVERDUE_REPORTS,
             label=str(FactKey.OVERDUE_REPORTS.label),
@@ -198,7 +200,11 @@ class _Reader:
             if first.card is None:
                 value = _("No valid card, although narcotics are held")
             else:
-                value = _("%(number)s valid until %(to)s: %(days)d days left, renewal due") % {
+                value = ngettext(
+                    "%(number)s valid until %(to)s: %(days)d day left, renewal due",
+                    "%(number)s valid until %(to)s: %(days)d days left, renewal due",
+                    first.days_left,
+                ) % {
                     "number": first.card.number,
                     "to": _day(first.card.valid_to),
                     "days": first.days_left,

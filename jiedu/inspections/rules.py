@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiedu.inspections.models import RectificationStatus, ScoringRule, TargetType
 from jiedu.registry.models import OrganisationType as T
@@ -50,6 +51,14 @@ def plain(value: Decimal | None) -> str:
     if value == value.to_integral_value():
         return str(int(value))
     return format(value.normalize(), "f")
+
+
+def points(value: Decimal) -> str:
+    """A maximum score with its unit, as people write it: "1 point", "2.5 points"."""
+    shown = plain(value)
+    # gettext chooses the form by a whole number; a fraction reads as several ("0.5 points").
+    count = int(value) if value == value.to_integral_value() else 2
+    return ngettext("%(score)s point", "%(score)s points", count) % {"score": shown}
 
 
 def item_label(number: str, text: str) -> str:

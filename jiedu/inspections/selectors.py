@@ -329,6 +329,10 @@ class Row:
         return rules.item_label(self.number, self.item.text)
 
     @property
+    def points(self) -> str:
+        return rules.points(self.item.max_score)
+
+    @property
     def is_finding(self) -> bool:
         return self.latest is not None and rules.is_finding(self.item, self.latest)
 

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedu.core import audit, clock
@@ -468,12 +469,17 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return _submit_page(request, found, form=form, error=exc.message, status=400)
     found.refresh_from_db()
+    findings = found.rectifications.count()
     messages.success(
         request,
-        _(
-            "The inspection is submitted with a score of %(score)s%%; %(n)d findings are open for rectification."
+        ngettext(
+            "The inspection is submitted with a score of %(score)s%%; %(n)d finding is open for "
+            "rectification.",
+            "The inspection is submitted with a score of %(score)s%%; %(n)d findings are open for "
+            "rectification.",
+            findings,
         )
-        % {"score": rules.plain(found.score), "n": found.rectifications.count()},
+        % {"score": rules.plain(found.score), "n": findings},
     )
     return HttpResponseRedirect(reverse("inspections:detail", args=[pk]))
 

@@ -237,8 +237,8 @@ def certificate_problem(profession: str, certificate_type: str) -> str | None:
     wanted = CERTIFICATE_OF.get(profession)
     if wanted is None or certificate_type in (CertificateType.NONE, wanted):
         return None
-    return _("A %(profession)s practises with a %(certificate)s.") % {
-        "profession": str(Profession(profession).label).lower(),
+    return _("%(profession)s: the practising certificate is the %(certificate)s.") % {
+        "profession": Profession(profession).label,
         "certificate": str(CertificateType(wanted).label).lower(),
     }
 

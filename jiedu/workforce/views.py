@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiedu.core import audit, clock
@@ -554,7 +555,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     n = services.participants_add(
                         actor=request.user, course=course, staff=form.cleaned_data["staff"]
                     )
-                    done = _("%(n)d participants named.") % {"n": n}
+                    done = ngettext("%(n)d participant named.", "%(n)d participants named.", n) % {"n": n}
                 else:
                     services.participants_count(
                         actor=request.user,

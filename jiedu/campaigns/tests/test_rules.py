@@ -102,6 +102,9 @@ def test_participants_are_whole_numbers_and_the_groups_fit_in_the_total():
     assert rules.participants_problems(100, {"students": 60, "workers": 41}, labels) == {
         "participants": ["Participants: the groups add up to 101, more than the 100 participants."]
     }
+    assert rules.participants_problems(1, {"students": 2}, labels) == {
+        "participants": ["Participants: the groups add up to 2, more than the 1 participant."]
+    }
 
 
 @dataclass

@@ -683,9 +683,7 @@ def test_a_campaign_correction_keeps_the_values_before_and_after(world, people):
         FieldErrors,
     )
     assert exc.fields == {
-        "starts_on": [
-            "Dates: 1 event(s) of this campaign would fall outside them; correct those events first."
-        ]
+        "starts_on": ["Dates: 1 event of this campaign would fall outside them; correct that event first."]
     }
     exc = refused(
         lambda: services.campaign_correct(

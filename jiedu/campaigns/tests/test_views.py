@@ -17,7 +17,7 @@ from jiedu.campaigns import services
 from jiedu.campaigns.models import Campaign, CampaignChange, Event, EventVersion, Evidence
 from jiedu.campaigns.selectors import snapshot, version_with_parts
 from jiedu.campaigns.tests.data import kind, photo_upload, setting
-from jiedu.core.models import AuditEntry
+from jiedu.core.models import AuditEntry, RegionalSetting
 from jiedu.testing import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -426,6 +426,22 @@ def test_the_totals_page_of_the_county(client, world, people, scene):
     assert "Targets apply to a whole year: choose a year to see them." in quarter
 
 
+def test_the_yearly_targets_read_in_the_singular_and_the_plural(client, world, people, scene):
+    login(client, world.officer)
+    page = text(client.get(TOTALS, {"period": "2026"}))
+    assert (
+        "Yearly targets for each county: 6 of the six settings covered, 1 event in each setting, 1 event under "
+        "each key campaign."
+    ) in page
+    RegionalSetting.objects.create(key="campaigns.target.events_per_setting", region=world.county, value=2)
+    RegionalSetting.objects.create(key="campaigns.target.key_campaign_events", region=world.county, value=3)
+    page = text(client.get(TOTALS, {"period": "2026"}))
+    assert (
+        "Yearly targets for each county: 6 of the six settings covered, 2 events in each setting, 3 events "
+        "under each key campaign."
+    ) in page
+
+
 def test_the_prefecture_drills_down_and_nobody_reads_outside_their_region(client, world, people, scene):
     login(client, people.prefecture)
     page = client.get(TOTALS, {"period": "2026"}).content.decode()
@@ -438,7 +454,7 @@ def test_the_prefecture_drills_down_and_nobody_reads_outside_their_region(client
     assert client.get(TOTALS, {"region": "350500"}).status_code == 404
     page = text(client.get(TOTALS, {"period": "2026"}))
     assert "Counted: the events 南安市疾病预防控制中心 organises or co-organises" in page
-    assert "3 events, 400 participants, 500 materials handed out, 1 media items." in page
+    assert "3 events, 400 participants, 500 materials handed out, 1 media item." in page
 
 
 def test_the_workbook_has_a_sheet_per_table(client, world, people, scene):

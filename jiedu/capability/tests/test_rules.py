@@ -112,7 +112,7 @@ def test_scores_are_the_weights_met_per_dimension_and_their_mean():
 def test_gap_texts_say_what_is_missing():
     g = rules.gap_text
     assert g("department", "psychiatry", 0, 1, {}) == "Psychiatry: no department in service."
-    assert g("department", "laboratory", 1, 2, {}) == "Laboratory: 1 departments in service; 2 required."
+    assert g("department", "laboratory", 1, 2, {}) == "Laboratory: 1 department in service; 2 required."
     assert g("equipment", "xray", 0, 1, {"max_days": 365, "registered": 0}) == (
         "X-ray machine: none registered; 1 required in working order."
     )
@@ -132,6 +132,24 @@ def test_gap_texts_say_what_is_missing():
     assert (
         g("licence", "drug_treatment", 0, 1, {})
         == "Drug-treatment medical qualification: none valid on the day."
+    )
+
+
+def test_gap_texts_put_one_in_the_singular_and_more_in_the_plural():
+    g = rules.gap_text
+    assert g("department", "laboratory", 0, 2, {}) == "Laboratory: 0 departments in service; 2 required."
+    assert g("department", "laboratory", 2, 3, {}) == "Laboratory: 2 departments in service; 3 required."
+    assert g("rules", "infection_control", 1, 2, {}) == "Infection control: 1 rule in force; 2 required."
+    assert g("rules", "infection_control", 2, 3, {}) == "Infection control: 2 rules in force; 3 required."
+    assert g("collaboration", "telemedicine", 1, 2, {}) == (
+        "Telemedicine link: 1 agreement in force; 2 required."
+    )
+    assert g("collaboration", "telemedicine", 0, 2, {}) == (
+        "Telemedicine link: 0 agreements in force; 2 required."
+    )
+    assert g("equipment", "xray", 1, 2, {"max_days": 1, "registered": 2}) == (
+        "X-ray machine: 1 in working order (checked working and maintained or calibrated within 1 day) of 2 "
+        "registered; 2 required."
     )
 
 

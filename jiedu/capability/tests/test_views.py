@@ -241,9 +241,10 @@ def test_the_rollup_page_in_the_style_of_the_provincial_report(client, world, ce
     )
     assert "1 of 3 units with a psychiatry department" in page
     assert (
-        "6 medical staff (4 with a valid practising certificate), of whom 1 psychiatrists and 1 general practitioners"
+        "6 medical staff (4 with a valid practising certificate), of whom 1 psychiatrist and 1 general practitioner"
         in page
     )
+    assert "Out of 3 units; the Excel file lists every kind." in page
     assert "Collaboration agreements in force Specialist alliance 2/3 · Paired-support hospital 1/3" in page
     assert (
         "Qualifications valid Medical institution practising licence 1/3 · Psychiatry registration 1/3"
@@ -253,7 +254,8 @@ def test_the_rollup_page_in_the_style_of_the_provincial_report(client, world, ce
     assert "— 南安市美沙酮维持治疗门诊 Not assessed — — — — — — — 0" in page
     login(client, world.director_a)
     page = text(client.get(reverse("capability:rollup")))
-    assert "1 of 1 units in a specialist alliance" in page and "南安市强制隔离戒毒所" not in page
+    assert "1 of 1 unit in a specialist alliance" in page and "南安市强制隔离戒毒所" not in page
+    assert "Out of 1 unit; the Excel file lists every kind." in page
 
 
 def test_the_rollup_workbook(client, world, centre, assessed):

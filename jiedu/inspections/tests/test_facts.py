@@ -64,7 +64,7 @@ def test_every_fact_about_the_clinic(world, clinic):
         ),
         "overdue_reports": Fact(
             "overdue_reports", "Mandatory reports not acknowledged in time",
-            "1 not acknowledged in time, 0 of them escalated", "2026-05-20 09:00", True,
+            "1 not acknowledged in time, 0 escalated", "2026-05-20 09:00", True,
             ("Loss or theft of controlled substances from 南安市美沙酮维持治疗门诊 to 南安市公安局溪美派出所, due 2026-05-19 23:59",),
         ),
         "overdue_stocktakes": Fact(
@@ -108,6 +108,13 @@ def test_a_seal_card_due_for_renewal_is_a_warning(world, clinic):
         f"{card.number} valid until 2026-07-01: 42 days left, renewal due",
         True,
     )
+
+
+def test_a_seal_card_with_one_day_left_says_day(world, clinic):
+    SealCard.objects.filter(organisation=clinic).update(valid_to=dt.date(2026, 5, 21))
+    card = SealCard.objects.get(organisation=clinic)
+    fact = facts_for(target=clinic, keys=["seal_card"], now=NOW, today=TODAY)["seal_card"]
+    assert fact.value == f"{card.number} valid until 2026-05-21: 1 day left, renewal due"
 
 
 def test_a_clinic_without_records(world, at):

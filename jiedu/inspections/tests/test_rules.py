@@ -129,6 +129,20 @@ def test_item_label_shortens_long_texts():
     )
 
 
+@pytest.mark.parametrize(
+    ("maximum", "shown"),
+    [
+        (D("1"), "1 point"),
+        (D("1.0"), "1 point"),
+        (D("5"), "5 points"),
+        (D("2.5"), "2.5 points"),
+        (D("0.5"), "0.5 points"),
+    ],
+)
+def test_a_maximum_score_reads_in_points_one_point_in_the_singular(maximum, shown):
+    assert rules.points(maximum) == shown
+
+
 # --- templates ----------------------------------------------------------------------------------------------
 
 

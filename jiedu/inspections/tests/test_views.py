@@ -274,6 +274,24 @@ def test_the_leader_submits_with_terms_per_finding(world, team, checklists, toda
     assert "The inspection is submitted with a score of 97%; 2 findings are open for rectification." in detail
 
 
+def test_one_finding_and_one_item_are_told_in_the_singular(world, team, checklists, today, client):
+    inspection = started(world)
+    conduct = text(page(client, world.inspector, reverse("inspections:conduct", args=[inspection.pk])))
+    assert "0 of 21 items scored" in conduct
+    assert '<div class="meta">5 points · Graded from zero to the maximum</div>' in conduct
+    score_all(inspection, world.inspector, {"1.2": {"score": "2", "note": "未上墙"}})
+    attach(inspection, world.inspector, MMT_EVIDENCE)
+    url = reverse("inspections:submit", args=[inspection.pk])
+    review = text(client.get(url))
+    assert "<h2>1 finding to rectify</h2>" in review
+    assert "21 of 21 items scored" in review
+    item = items(inspection)["1.2"]
+    response = client.post(url, {f"owner_{item.pk}": world.clinic_a.pk, f"deadline_{item.pk}": "2026-06-10"})
+    assert response.status_code == 302
+    detail = text(client.get(response["Location"]))
+    assert "The inspection is submitted with a score of 97%; 1 finding is open for rectification." in detail
+
+
 def test_a_refused_submission_says_why(world, team, checklists, today, client):
     inspection = started(world)
     score_all(inspection, world.inspector)

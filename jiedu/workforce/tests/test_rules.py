@@ -137,10 +137,16 @@ def test_structure_counts_staff_in_post_and_valid_certificates_on_the_day():
 
 def test_a_medical_profession_practises_with_its_own_certificate():
     assert rules.certificate_problem("nurse", "physician") == (
-        "A nurse practises with a nurse practising certificate."
+        "Nurse: the practising certificate is the nurse practising certificate."
     )
     assert rules.certificate_problem("psychiatrist", "nurse") == (
-        "A psychiatrist practises with a physician practising certificate."
+        "Psychiatrist: the practising certificate is the physician practising certificate."
+    )
+    assert rules.certificate_problem("other_physician", "pharmacist") == (
+        "Other physician: the practising certificate is the physician practising certificate."
+    )
+    assert rules.certificate_problem("pharmacist", "nurse") == (
+        "Pharmacist: the practising certificate is the licensed pharmacist registration."
     )
     assert rules.certificate_problem("psychiatrist", "physician") is None
     assert rules.certificate_problem("nurse", "none") is None

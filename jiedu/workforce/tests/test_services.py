@@ -133,7 +133,7 @@ def test_registration_errors_name_each_field_and_write_nothing(world, today):
         "sex": ["Choose one of the listed values."],
         "certificate_number": ["Enter the certificate number."],
         "certificate_valid_to": ["The certificate cannot expire before it is valid."],
-        "certificate_type": ["A nurse practises with a nurse practising certificate."],
+        "certificate_type": ["Nurse: the practising certificate is the nurse practising certificate."],
         "start_date": ["The start date cannot be in the future."],
         "user": [
             "The user account belongs to another organisation: link an account of 南安市美沙酮维持治疗门诊."

@@ -129,7 +129,7 @@ def test_registration_errors_are_shown_beside_the_fields(client, world, today):
     assert response.status_code == 400
     page = response.content.decode()
     assert (
-        'id="id_certificate_type-errors"><li>A nurse practises with a nurse practising certificate.</li>'
+        'id="id_certificate_type-errors"><li>Nurse: the practising certificate is the nurse practising certificate.</li>'
         in page
     )
     assert 'id="id_start_date-errors"><li>The start date cannot be in the future.</li>' in page
@@ -307,11 +307,28 @@ def test_recording_a_course_and_its_participants(client, world, staff):
     assert NamedParticipant.objects.count() == before
     listing = text(client.get(reverse("workforce:courses"), {"period": "year", "start": "2026-01-01"}))
     assert "南安市: training in 2026" in listing
-    assert "1 sessions, 14 person-times, 10.5 hours of training; 0 further-study placements." in listing
+    assert "1 session, 14 person-times, 10.5 hours of training; 0 further-study placements." in listing
     assert (
         "2026-04-16 – 2026-04-17 美沙酮维持治疗临床规范培训 MMT clinical practice 南安市卫生健康局 10.5 14"
         in listing
     )
+
+
+def test_naming_participants_says_how_many_were_named(client, world, staff):
+    login(client, world.officer)
+    response = client.post(
+        reverse("workforce:course_add"),
+        {"title": "急救技能培训", "topic": "emergency", "starts_on": "2026-05-06", "ends_on": "2026-05-06",
+         "hours": "3.5", "place": "南安市医院"},
+    )  # fmt: skip
+    url = response["Location"]
+    response = client.post(url, {"action": "named", "named-staff": [staff["nurse"].pk]}, follow=True)
+    assert "1 participant named." in text(response)
+    response = client.post(
+        url, {"action": "named", "named-staff": [staff["other"].pk, staff["doctor"].pk]}, follow=True
+    )
+    assert "2 participants named." in text(response)
+    assert NamedParticipant.objects.count() == 3
 
 
 def test_course_errors_and_a_course_out_of_scope(client, world, staff):
