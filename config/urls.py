@@ -27,6 +27,7 @@ urlpatterns = [
     path("capability/", include("jiedu.capability.urls")),
     path("workforce/", include("jiedu.workforce.urls")),
     path("campaigns/", include("jiedu.campaigns.urls")),
+    path("evaluation/", include("jiedu.evaluation.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

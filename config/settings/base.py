@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jiedu.capability",
     "jiedu.workforce",
     "jiedu.campaigns",
+    "jiedu.evaluation",
     "jiedu.demo",
     "jiedu.api",
     "jiedu.web",

@@ -179,8 +179,10 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("nurse3", "洪雅婷", "clinic3", (Role.NURSE,)),
     UserSpec("pointnurse1", "李淑芬", "point1", (Role.NURSE,)),
     # Second people where a site had one: prescribing, and two signatures on every stock movement.
+    UserSpec("director2", "黄志坚", "clinic2", (Role.CLINIC_DIRECTOR,)),
     UserSpec("doctor2", "苏志强", "clinic2", (Role.DOCTOR,)),
     UserSpec("keeper2", "陈雅琴", "clinic2", (Role.PHARMACIST,)),
+    UserSpec("director3", "洪明辉", "clinic3", (Role.CLINIC_DIRECTOR,)),
     UserSpec("doctor3", "洪建平", "clinic3", (Role.DOCTOR,)),
     UserSpec("keeper3", "黄淑贞", "clinic3", (Role.PHARMACIST,)),
     UserSpec("pointnurse2", "陈丽华", "point2", (Role.NURSE,)),

@@ -40,6 +40,7 @@ from jiedu.demo.history import (
     service_summary,
     simulated_clock,
 )
+from jiedu.evaluation import demo as evaluation_demo
 from jiedu.indicators.services import rollup_rebuild
 from jiedu.inspections import demo as inspections_demo
 from jiedu.patients.models import Affiliation, Person
@@ -182,12 +183,13 @@ OVERSIGHT = (
     ("capability", capability_demo),  # reads the staff register
     ("inspections", inspections_demo),
     ("campaigns", campaigns_demo),
+    ("evaluation", evaluation_demo),  # reads every other app and the indicators
 )
 
 
 def _oversight(*, today: dt.date) -> dict[str, int]:
-    """Staff and training, capability assessments, inspections with rectification and education campaigns of
-    the demo county, up to ``today``."""
+    """Staff and training, capability assessments, inspections with rectification, education campaigns and last
+    year's annual evaluation of the demo county, up to ``today``."""
     created: dict[str, int] = {}
     for app, module in OVERSIGHT:
         for name, count in module.seed_demo(today=today).items():

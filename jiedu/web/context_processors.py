@@ -36,6 +36,7 @@ NAV = [
     ("workforce:staff_list", _("Staff"), Action.STAFF_VIEW),
     ("workforce:courses", _("Training"), Action.TRAINING_VIEW),
     ("capability:units", _("Capability"), Action.CAPABILITY_VIEW),
+    ("evaluation:list", _("Annual evaluation"), Action.EVALUATION_VIEW),
     ("registry:organisations", _("Organisations"), Action.ORGANISATION_VIEW),
     ("core:audit", _("Audit log"), Action.AUDIT_VIEW),
     ("admin:index", _("Administration"), Action.ADMIN_ACCESS),

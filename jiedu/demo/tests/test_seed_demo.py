@@ -105,8 +105,8 @@ def test_portrait_is_a_deterministic_240_by_300_jpeg():
 def test_default_seed_builds_the_demo_county_with_620_people():
     summary = demo_seed(seed=2026, history_days=0)
 
-    assert _created(summary) == (17, 10, 27, 620)
-    assert (summary.organisations, summary.users, summary.persons) == (14, 27, 620)
+    assert _created(summary) == (17, 10, 29, 620)
+    assert (summary.organisations, summary.users, summary.persons) == (14, 29, 620)
     assert Person.objects.count() == 620
     orgs = {o.name: o for o in Organisation.objects.all()}
     assert Counter(o.type for o in orgs.values()) == {
@@ -174,10 +174,10 @@ def test_second_run_creates_nothing():
 
     second = demo_seed(seed=2026, persons=SMALL, history_days=0)
 
-    assert _created(first) == (17, 10, 27, SMALL)
+    assert _created(first) == (17, 10, 29, SMALL)
     assert _created(second) == (0, 0, 0, 0)
     assert not second.created_anything
-    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 27, SMALL, False)
+    assert (second.organisations, second.users, second.persons, second.other_seed) == (14, 29, SMALL, False)
     assert _table_sizes() == before
 
 
@@ -209,7 +209,7 @@ def test_every_role_has_a_login_whose_roles_are_effective_and_password_works():
     users = {u.username: u for u in User.objects.select_related("organisation")}
     assert set(users) == {spec.username for spec in data.USERS}
     assert Counter(RoleAssignment.objects.values_list("role", flat=True)) == {
-        "clinic_director": 2,  # clinic 1's and the compulsory centre's
+        "clinic_director": 4,  # the three clinics' and the compulsory centre's
         "doctor": 4,
         "nurse": 5,
         "pharmacist": 4,
@@ -286,9 +286,9 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
     text = out.getvalue()
     assert text.startswith("Demo county seeded (seed 2026) in ")
     assert (
-        ": 17 organisations, 10 licences, 27 users, 5 persons, 7 stores, 6 report recipients created." in text
+        ": 17 organisations, 10 licences, 29 users, 5 persons, 7 stores, 6 report recipients created." in text
     )
-    assert "In the demo county: 14 organisations, 27 demo users, 5 persons." in text
+    assert "In the demo county: 14 organisations, 29 demo users, 5 persons." in text
     assert text.count("jiedu-demo-2026") == 1
     assert "Password for every demo login: jiedu-demo-2026" in text
     lines = text.splitlines()
@@ -298,7 +298,7 @@ def test_command_prints_the_logins_the_password_once_and_the_counts():
         assert any(line.startswith(spec.username + " ") for line in lines), spec.username
     repeat = again.getvalue()
     assert repeat.startswith("The demo county is already seeded: nothing created (")
-    assert "In the demo county: 14 organisations, 27 demo users, 5 persons." in repeat
+    assert "In the demo county: 14 organisations, 29 demo users, 5 persons." in repeat
     assert repeat.count("jiedu-demo-2026") == 1
 
 
@@ -310,7 +310,7 @@ def test_dry_run_writes_nothing_and_shows_the_first_people():
     assert _table_sizes() == dict.fromkeys(_table_sizes(), 0)
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "Dry run: nothing written. Seed 2026 gives 17 organisations, 10 licences, 27 users and 620 persons; "
+        "Dry run: nothing written. Seed 2026 gives 17 organisations, 10 licences, 29 users and 620 persons; "
         "the first:"
     )
     assert lines[1] == "  傅水坤  M  1985-01-22  3505**********401X  福建省泉州市南安市水头镇朴里村5组15号"
@@ -345,5 +345,8 @@ def test_the_demo_county_gets_its_oversight_data_once():
         "inspections.escalations": 1,
         "campaigns.campaigns": 4,
         "campaigns.events": 12,
+        "evaluation.inspections": 3,
+        "evaluation.findings": 5,
+        "evaluation.evaluations": 2,
     }
     assert second.oversight == dict.fromkeys(first.oversight, 0)

@@ -84,6 +84,7 @@ def _app_rows() -> dict:
         "capability.tests.matrix",
         "workforce.tests.matrix",
         "campaigns.tests.matrix",
+        "evaluation.tests.matrix",
     ):
         rows.update(importlib.import_module(f"jiedu.{module}").ROWS)
     return rows
