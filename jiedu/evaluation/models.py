@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core.models import AppendOnlyModel
@@ -259,7 +259,8 @@ class Result(AppendOnlyModel):
     rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
     commended = models.BooleanField(_("commended"), default=False)
     vetoed = models.BooleanField(_("vetoed"), default=False)
-    veto_reason = models.CharField(_("veto"), max_length=500, blank=True)
+    #: Controlled-substance loss and theft entries booked in the year (not reversed) in the subject's stores.
+    losses = models.PositiveIntegerField(_("losses and thefts in the year"), default=0)
 
     class Meta:
         verbose_name = _("evaluation result")
@@ -280,10 +281,24 @@ class Result(AppendOnlyModel):
                 condition=~Q(commended=True) | Q(vetoed=False, rank__isnull=False),
                 name="evaluation_result_commended_ranked_not_vetoed",
             ),
+            models.CheckConstraint(
+                condition=Q(vetoed=False) | Q(losses__gt=0), name="evaluation_result_vetoed_for_a_loss"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.evaluation_id} {self.county_id or self.organisation_id} {self.total}"
+
+    @property
+    def veto_reason(self) -> str:
+        """Why the subject is barred from commendation, in the reader's language ("" when it is not)."""
+        if not self.vetoed:
+            return ""
+        return ngettext(
+            "%(n)s controlled-substance loss or theft entry booked in the year",
+            "%(n)s controlled-substance loss or theft entries booked in the year",
+            self.losses,
+        ) % {"n": self.losses}
 
 
 class Part(AppendOnlyModel):

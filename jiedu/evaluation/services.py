@@ -9,7 +9,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from jiedu.core import audit, clock
 from jiedu.core.errors import DomainError, FieldErrors, PermissionDenied
@@ -145,16 +144,7 @@ def evaluation_compute(*, actor: Any, scheme: Scheme | None, year: int | None, n
                     rank=ranks[subject],
                     commended=subject in honoured,
                     vetoed=subject in vetoed,
-                    veto_reason=(
-                        ngettext(
-                            "%(n)s controlled-substance loss or theft entry booked in the year",
-                            "%(n)s controlled-substance loss or theft entries booked in the year",
-                            losses[subject],
-                        )
-                        % {"n": losses[subject]}
-                        if subject in vetoed
-                        else ""
-                    ),
+                    losses=losses.get(subject, 0),
                 )
                 for subject in subjects
             ]

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
 from jiedu.campaigns.selectors import CampaignTotals
 from jiedu.core.errors import DomainError, FieldErrors, PermissionDenied
@@ -85,7 +86,10 @@ def test_a_loss_of_methadone_in_the_year_bars_the_clinic_from_commendation(world
     evaluation = services.evaluation_compute(actor=world.officer, scheme=clinic_scheme(), year=2025)
     b = Result.objects.get(evaluation=evaluation, organisation=world.clinic_b)
     assert (b.total, b.rank, b.commended, b.vetoed) == (D("100.00"), 1, False, True)
+    assert b.losses == 1
     assert b.veto_reason == "1 controlled-substance loss or theft entry booked in the year"
+    with translation.override("zh-hans"):
+        assert b.veto_reason == "年内登记麻精药品丢失或被盗1笔"
     assert not Result.objects.filter(evaluation=evaluation, commended=True).exists()
 
 
