@@ -7,18 +7,17 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jiedu.campaigns import rules
 from jiedu.campaigns.models import EventVersion
+from jiedu.core.workbooks import add_row, add_sheet
 
 WHOLE, SHARE = "#,##0", "0.0"
 CSV_HEADER = (
@@ -35,9 +34,6 @@ CSV_HEADER = (
     "light",
 )
 
-_THIN = Side(style="thin", color="000000")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _LIGHT_FILL = {
     rules.GREEN: PatternFill("solid", fgColor="C6EFCE"),
     rules.AMBER: PatternFill("solid", fgColor="FFEB9C"),
@@ -84,28 +80,7 @@ def _sheet(
     book: Workbook, title: str, report: Report, header: Sequence[str], widths: Sequence[int]
 ) -> Worksheet:
     """A sheet with the title line in row 1, the bold header in row 2 (both kept in view), data from row 3."""
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append([title_line(report)])
-    sheet.append(list(header))
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    sheet["A1"].font = Font(bold=True, size=12)
-    sheet["A1"].alignment = Alignment(horizontal="left", vertical="center")
-    sheet.row_dimensions[1].height = 22
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.border = _BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "B3"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "2:2"
-    return sheet
+    return add_sheet(book, title, title_line(report), header, widths)
 
 
 def _append(
@@ -113,15 +88,7 @@ def _append(
 ) -> None:
     """One data row, boxed; ``formats`` maps a 1-based column to the number format of a number there; a light
     fills the last cell (its status) green, amber or red."""
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        cell.border = _BOX
-        cell.alignment = Alignment(
-            vertical="top", wrap_text=isinstance(cell.value, str) and len(cell.value) > 24
-        )
-        fmt = formats.get(cell.column)
-        if fmt and isinstance(cell.value, int | float | Decimal):
-            cell.number_format = fmt
+    add_row(sheet, values, formats)
     if light in _LIGHT_FILL:
         sheet.cell(row=sheet.max_row, column=len(values)).fill = _LIGHT_FILL[light]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.utils import formats
@@ -13,15 +12,12 @@ from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from jiedu.core.workbooks import add_row, add_sheet
 from jiedu.evaluation.selectors import Table
 
-_THIN = Side(style="thin", color="000000")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _COMMENDED_FILL = PatternFill("solid", fgColor="E2EFDA")
 POINTS, WHOLE = "0.00", "0"
 
@@ -38,44 +34,13 @@ def title(table: Table) -> str:
 def _sheet(
     book: Workbook, name: str, heading: str, header: Sequence[str], widths: Sequence[int]
 ) -> Worksheet:
-    """A sheet with the heading in row 1 and the bold header in row 2 (kept in view), data from row 3."""
-    sheet = book.create_sheet(title=name[:31])
-    sheet.append([heading])
-    sheet.append(list(header))
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    sheet["A1"].font = Font(bold=True, size=12)
-    sheet.row_dimensions[1].height = 22
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.border = _BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "C3"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "2:2"
-    return sheet
+    return add_sheet(book, name, heading, header, widths, freeze="C3")
 
 
 def _append(
     sheet: Worksheet, values: Sequence[Any], number_formats: dict[int, str], fill: Any = None
 ) -> None:
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        cell.border = _BOX
-        cell.alignment = Alignment(
-            vertical="top", wrap_text=isinstance(cell.value, str) and len(cell.value) > 20
-        )
-        fmt = number_formats.get(cell.column)
-        if fmt and isinstance(cell.value, int | Decimal):
-            cell.number_format = fmt
-        if fill is not None:
-            cell.fill = fill
+    add_row(sheet, values, number_formats, wrap_over=20, fill=fill)
 
 
 def _status(table: Table) -> str:

@@ -15,11 +15,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jiedu.core.pdf import render_pdf
+from jiedu.core.workbooks import add_row, add_sheet
 from jiedu.indicators import reports, rules
 from jiedu.indicators.dictionary import (
     BY_CODE,
@@ -49,9 +49,6 @@ CSV_HEADER = (
     "suppressed",
 )
 
-_THIN = Side(style="thin", color="000000")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _LIGHT_FILL = {
     reports.GREEN: PatternFill("solid", fgColor="C6EFCE"),
     reports.AMBER: PatternFill("solid", fgColor="FFEB9C"),
@@ -189,43 +186,15 @@ def _sheet(
     freeze: str = "B3",
 ) -> Worksheet:
     """A sheet with the title line in row 1, the bold header in row 2 (both kept in view), data from row 3."""
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append([title_line(report)])
-    sheet.append(list(header))
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    sheet["A1"].font = Font(bold=True, size=12)
-    sheet["A1"].alignment = Alignment(horizontal="left", vertical="center")
-    sheet.row_dimensions[1].height = 22
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.border = _BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = freeze
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "2:2"
-    return sheet
+    return add_sheet(book, title, title_line(report), header, widths, freeze=freeze)
 
 
 def _append(sheet: Worksheet, values: Sequence[Any], formats: dict[int, str] | None = None) -> None:
-    """One data row, boxed; ``formats`` maps a 1-based column to the number format of a numeric cell there."""
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        cell.border = _BOX
-        cell.alignment = Alignment(
-            vertical="top", wrap_text=isinstance(cell.value, str) and len(cell.value) > 20
-        )
-        fmt = (formats or {}).get(cell.column)
+    """One data row, boxed; ``formats`` maps a 1-based column to the number format of a numeric cell there; a
+    suppressed small count ("< 5") stands to the right like the numbers."""
+    for cell in add_row(sheet, values, formats, wrap_over=20):
         if isinstance(cell.value, str) and cell.value.startswith("<"):
             cell.alignment = Alignment(horizontal="right", vertical="top")
-        elif fmt and isinstance(cell.value, int | float | Decimal):
-            cell.number_format = fmt
 
 
 def _part_format(x: Decimal | int | None) -> str:
