@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from jiedu.campaigns.selectors import campaign_totals
 from jiedu.capability.selectors import capability_scores
+from jiedu.core import clock
 from jiedu.evaluation import rules
 from jiedu.evaluation.models import (
     Criterion,
@@ -30,8 +31,6 @@ from jiedu.inspections.selectors import inspection_scores, rectification_complet
 from jiedu.pharmacy.models import EntryKind, LedgerEntry
 from jiedu.registry.models import Organisation, Region, RegionLevel
 from jiedu.workforce.selectors import training_totals
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -192,8 +191,8 @@ def measures(
 def losses(*, area: Region, year: int, county: bool) -> dict[Any, int]:
     """Subject key → the controlled-substance loss and theft entries booked in ``year`` (not reversed) in the
     stores of its organisations (a county: every organisation there)."""
-    start = dt.datetime(year, 1, 1, tzinfo=SHANGHAI)
-    end = dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    start = dt.datetime(year, 1, 1, tzinfo=clock.SHANGHAI)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=clock.SHANGHAI)
     found = LedgerEntry.objects.filter(
         kind__in=(EntryKind.LOSS, EntryKind.THEFT),
         at__gte=start,
