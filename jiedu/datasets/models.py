@@ -12,7 +12,10 @@ why. Approval locks the figures; a correction after approval starts with an appr
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -24,6 +27,12 @@ from jiedu.core.models import AppendOnlyModel
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
 #: One element code or a sum of codes: ``a`` or ``a+b+c``.
 SUM_PATTERN = r"^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$"
+
+
+def _side_problem(side: str) -> str | None:
+    if re.fullmatch(SUM_PATTERN, side):
+        return None
+    return str(_("Name an element by its code, or several joined by +: total, or opioid+synthetic+other."))
 
 
 def _chinese() -> bool:
@@ -134,6 +143,12 @@ class DataElement(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.code and not re.fullmatch(CODE_PATTERN, self.code):
+            raise ValidationError(
+                {"code": _("Use lower-case letters, digits and underscores, starting with a letter.")}
+            )
+
     @property
     def name(self) -> str:
         return self.name_zh if _chinese() else self.name_en
@@ -180,6 +195,23 @@ class ValidationRule(models.Model):
     def __str__(self) -> str:
         right = self.right or str(self.right_constant)
         return f"{self.code}: {self.left} {self.operator} {right}"
+
+    def clean(self) -> None:
+        """The sides' form; that they name elements of the data set is checked with the elements being saved
+        alongside (the administration's rule formset)."""
+        self.left = (self.left or "").replace(" ", "")
+        self.right = (self.right or "").replace(" ", "")
+        errors: dict[str, str] = {}
+        if self.left and (problem := _side_problem(self.left)):
+            errors["left"] = problem
+        if self.right and self.right_constant is not None:
+            errors["right"] = str(_("Give either a right side or a constant, not both."))
+        elif not self.right and self.right_constant is None:
+            errors["right"] = str(_("Give a right side or a constant."))
+        elif self.right and (problem := _side_problem(self.right)):
+            errors["right"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def message(self) -> str:
