@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import polib
@@ -101,3 +103,43 @@ def stored(message: str, **values: object) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         text = translation.gettext(message)
     return text % values if values else text
+
+
+#: The gettext functions as this code imports them, and where their message and context are among the arguments.
+_SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
+_CONTEXT = {"pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
+
+
+def _literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def python_messages(path: Path) -> Iterator[tuple[str, str]]:
+    """``(context, msgid)`` of every call of a gettext function with literal arguments in one Python file (the
+    context is "" where there is none), as ``makemessages`` extracts them."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if name in _SINGULAR and (msgid := _literal(node.args[0])) is not None:
+            yield "", msgid
+        elif name in _CONTEXT and len(node.args) > 1:
+            context, msgid = _literal(node.args[0]), _literal(node.args[1])
+            if context is not None and msgid is not None:
+                yield context, msgid
+
+
+def missing_messages(po_path: Path | str, root: Path) -> list[str]:
+    """Messages of the Python code under ``root`` (tests and migrations left out, as ``makemessages`` is told to)
+    that the catalogue lacks: each as ``path: msgid`` (a context is shown as ``context|msgid``)."""
+    known = {(e.msgctxt or "", e.msgid) for e in polib.pofile(str(po_path)) if not e.obsolete}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        parts = set(path.relative_to(root).parts)
+        if parts & {"tests", "migrations"}:
+            continue
+        for context, msgid in python_messages(path):
+            if (context, msgid) not in known:
+                label = f"{context}|{msgid}" if context else msgid
+                found.append(f"{path.relative_to(root)}: {label}")
+    return found

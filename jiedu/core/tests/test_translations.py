@@ -41,6 +41,35 @@ def test_the_chinese_catalogue_is_found() -> None:
 
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parent.parent.name)
+def test_every_message_of_the_python_code_is_in_the_catalogue(po_path: Path) -> None:
+    # A message added to the code without `make messages` would show in English on a Chinese page.
+    assert translations.missing_messages(po_path, Path(settings.BASE_DIR) / "jiedu") == []
+
+
+def test_the_code_scan_finds_calls_contexts_and_a_message_the_catalogue_lacks(tmp_path: Path) -> None:
+    code = tmp_path / "app"
+    (code / "tests").mkdir(parents=True)
+    (code / "views.py").write_text(
+        "from django.utils.translation import gettext as _, pgettext, ngettext_lazy\n"
+        "from django.utils import translation\n"
+        "a = _('Sign out')\n"
+        "b = pgettext('data set period', '%(year)d')\n"
+        "c = ngettext_lazy('%(n)s event', '%(n)s events', 2)\n"
+        "d = translation.gettext('A new message ' 'in two parts.')\n"
+        "e = _(name_held_elsewhere)\n",
+        encoding="utf-8",
+    )
+    (code / "tests" / "test_views.py").write_text("x = _('Only in a test')\n", encoding="utf-8")
+    assert list(translations.python_messages(code / "views.py")) == [
+        ("", "Sign out"),
+        ("data set period", "%(year)d"),
+        ("", "%(n)s event"),
+        ("", "A new message in two parts."),
+    ]
+    assert translations.missing_messages(ZH_PO, code) == ["views.py: A new message in two parts."]
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parent.parent.name)
 def test_committed_mo_is_what_the_po_compiles_to(po_path: Path) -> None:
     mo_path = po_path.with_suffix(".mo")
     assert mo_path.exists(), f"{mo_path} is missing: run `manage.py compile_translations`"
