@@ -129,16 +129,33 @@ def python_messages(path: Path) -> Iterator[tuple[str, str]]:
                 yield context, msgid
 
 
+#: ``{% translate "Text" %}`` and ``{% translate 'Text' context 'person' as x %}`` (block translations aside).
+_TEMPLATE_TAG = re.compile(
+    r"""\{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<msgid>.*?)(?P=q)"""
+    r"""(?:\s+context\s+(?P<c>["'])(?P<context>.*?)(?P=c))?"""
+)
+
+
+def template_messages(path: Path) -> Iterator[tuple[str, str]]:
+    """``(context, msgid)`` of every ``translate`` tag with a literal message in one template (a ``%`` doubled,
+    as ``makemessages`` writes it)."""
+    for match in _TEMPLATE_TAG.finditer(path.read_text(encoding="utf-8")):
+        yield match["context"] or "", match["msgid"].replace("%", "%%")
+
+
 def missing_messages(po_path: Path | str, root: Path) -> list[str]:
-    """Messages of the Python code under ``root`` (tests and migrations left out, as ``makemessages`` is told to)
-    that the catalogue lacks: each as ``path: msgid`` (a context is shown as ``context|msgid``)."""
+    """Messages of the Python code and ``translate`` tags of the templates under ``root`` (tests and migrations
+    left out, as ``makemessages`` is told to) that the catalogue lacks: each as ``path: msgid`` (a context is
+    shown as ``context|msgid``)."""
     known = {(e.msgctxt or "", e.msgid) for e in polib.pofile(str(po_path)) if not e.obsolete}
     found = []
-    for path in sorted(root.rglob("*.py")):
+    sources = [(p, python_messages) for p in root.rglob("*.py")]
+    sources += [(p, template_messages) for p in root.rglob("*.html")]
+    for path, read in sorted(sources):
         parts = set(path.relative_to(root).parts)
         if parts & {"tests", "migrations"}:
             continue
-        for context, msgid in python_messages(path):
+        for context, msgid in read(path):
             if (context, msgid) not in known:
                 label = f"{context}|{msgid}" if context else msgid
                 found.append(f"{path.relative_to(root)}: {label}")

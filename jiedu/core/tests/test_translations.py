@@ -41,12 +41,12 @@ def test_the_chinese_catalogue_is_found() -> None:
 
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parent.parent.name)
-def test_every_message_of_the_python_code_is_in_the_catalogue(po_path: Path) -> None:
+def test_every_message_of_the_code_and_templates_is_in_the_catalogue(po_path: Path) -> None:
     # A message added to the code without `make messages` would show in English on a Chinese page.
     assert translations.missing_messages(po_path, Path(settings.BASE_DIR) / "jiedu") == []
 
 
-def test_the_code_scan_finds_calls_contexts_and_a_message_the_catalogue_lacks(tmp_path: Path) -> None:
+def test_the_scan_finds_calls_tags_contexts_and_a_message_the_catalogue_lacks(tmp_path: Path) -> None:
     code = tmp_path / "app"
     (code / "tests").mkdir(parents=True)
     (code / "views.py").write_text(
@@ -66,7 +66,21 @@ def test_the_code_scan_finds_calls_contexts_and_a_message_the_catalogue_lacks(tm
         ("", "%(n)s event"),
         ("", "A new message in two parts."),
     ]
-    assert translations.missing_messages(ZH_PO, code) == ["views.py: A new message in two parts."]
+    (code / "templates").mkdir()
+    (code / "templates" / "page.html").write_text(
+        "<th>{% translate \"Turnover rate (%)\" %}</th><td data-label=\"{% translate 'Name' context 'person' %}\">"
+        '{% translate "Not yet in the catalogue" as t %}{% blocktranslate %}Left to the tag{% endblocktranslate %}',
+        encoding="utf-8",
+    )
+    assert list(translations.template_messages(code / "templates" / "page.html")) == [
+        ("", "Turnover rate (%%)"),
+        ("person", "Name"),
+        ("", "Not yet in the catalogue"),
+    ]
+    assert translations.missing_messages(ZH_PO, code) == [
+        "templates/page.html: Not yet in the catalogue",
+        "views.py: A new message in two parts.",
+    ]
 
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parent.parent.name)
