@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Router, Status
 
+from jiedu.api import datasets as datasets_api
 from jiedu.api import errors
 from jiedu.api import indicators as indicators_api
 from jiedu.api import mmt as mmt_api
@@ -223,3 +224,4 @@ api.add_router("", mmt_api.router)
 api.add_router("", stock_api.router)
 api.add_router("", reports_api.router)
 api.add_router("", indicators_api.router)
+api.add_router("", datasets_api.router)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from ninja import Schema
 
 from jiedu.accounts.services import api_token_issue, api_token_revoke
 from jiedu.api.api import api
@@ -37,7 +38,19 @@ def test_every_operation_names_a_policy_action():
         if not isinstance(getattr(op.view_func, "policy_action", None), Action)
     ]
     assert missing == []
-    assert len(list(operations())) == 47
+    assert len(list(operations())) == 55
+
+
+def test_no_two_schemas_share_a_name():
+    # The OpenAPI document names each schema by its class: a second ReasonIn would silently replace the first.
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names = [c.__name__ for c in subclasses(Schema) if c.__module__.startswith("jiedu.")]
+    assert len(names) > 60
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
 
 
 def test_committed_openapi_document_has_not_drifted():
