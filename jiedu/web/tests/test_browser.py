@@ -71,7 +71,11 @@ def test_nurse_registers_searches_by_pinyin_and_unmasks(live_world, new_page, sc
     expect(page.locator(".messages")).to_contain_text("张三丰")
     photo_img = page.locator("img.photo")
     expect(photo_img).to_be_visible()
-    assert photo_img.evaluate("img => img.complete && img.naturalWidth > 0"), "the photo does not load"
+    # Visible is not loaded: wait for the bytes to arrive and decode (a photo that never loads times out here).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.photo'); return img.complete && img.naturalWidth > 0; }",
+        timeout=10_000,
+    )
     detail_url = page.url
     _shot(page, screenshot_dir, "01-registered.png")
 
