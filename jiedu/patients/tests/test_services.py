@@ -12,6 +12,7 @@ from jiedu.core.errors import FieldErrors
 from jiedu.core.models import AuditEntry
 from jiedu.patients import selectors, services
 from jiedu.patients.models import Affiliation, Person, SearchKey
+from jiedu.patients.photos import PhotoError, normalise_photo
 from jiedu.testing import jpeg_bytes, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +125,19 @@ def test_oversize_and_wrong_type_uploads_are_refused(world, settings):
     with pytest.raises(FieldErrors) as info:
         register(world.nurse_a, photo=photo(b"%PDF-1.4 not an image"))
     assert info.value.fields == {"photo": ["The file is not a JPEG, PNG or WebP image."]}
+    with pytest.raises(FieldErrors) as info:
+        register(world.nurse_a, photo=photo(b"\xff\xd8\xff" + b"not the rest of a JPEG"))
+    assert info.value.fields == {"photo": ["The file is not a JPEG, PNG or WebP image."]}
     assert Person.objects.count() == 0
+
+
+def test_a_photo_longer_than_its_stated_size_or_empty_is_refused(settings):
+    settings.JIEDU_PHOTO_MAX_BYTES = 2048
+    # The size the browser gave is not trusted: no more than the limit and one byte is read.
+    with pytest.raises(PhotoError, match=r"^The photo is larger than the limit of 2 KB\.$"):
+        normalise_photo(io.BytesIO(jpeg_bytes((1200, 1600))), size=100)
+    with pytest.raises(PhotoError, match=r"^The photo is empty\.$"):
+        normalise_photo(io.BytesIO(b""), size=0)
 
 
 def test_failed_audit_write_rolls_the_registration_back(world, monkeypatch):
