@@ -49,6 +49,12 @@ def _status(table: Table) -> str:
         return _("Draft computed on %(day)s, not published") % {
             "day": localdate(evaluation.computed_at).isoformat()
         }
+    if evaluation.withdrawn_at is not None:
+        return _("Published on %(day)s, withdrawn on %(withdrawn)s: %(reason)s") % {
+            "day": localdate(evaluation.published_at).isoformat(),
+            "withdrawn": localdate(evaluation.withdrawn_at).isoformat(),
+            "reason": evaluation.withdrawal_reason,
+        }
     return _("Published on %(day)s") % {"day": localdate(evaluation.published_at).isoformat()}
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core.models import AppendOnlyModel
@@ -168,6 +168,8 @@ class Criterion(models.Model):
 class EvaluationStatus(models.TextChoices):
     DRAFT = "draft", _("Computed, not published")
     PUBLISHED = "published", _("Published")
+    #: Published, then withdrawn with a reason (a corrected evaluation may then be published in its place).
+    WITHDRAWN = "withdrawn", pgettext_lazy("evaluation", "Withdrawn")
 
 
 class Evaluation(models.Model):
@@ -207,6 +209,16 @@ class Evaluation(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason for the withdrawal"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("annual evaluation")
@@ -218,8 +230,25 @@ class Evaluation(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status="draft", published_at__isnull=True, published_by__isnull=True)
-                | Q(status="published", published_at__isnull=False, published_by__isnull=False),
+                | Q(
+                    status__in=["published", "withdrawn"],
+                    published_at__isnull=False,
+                    published_by__isnull=False,
+                ),
                 name="evaluation_published_with_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["draft", "published"],
+                    withdrawn_at__isnull=True,
+                    withdrawn_by__isnull=True,
+                    withdrawal_reason="",
+                )
+                | (
+                    Q(status="withdrawn", withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                    & ~Q(withdrawal_reason="")
+                ),
+                name="evaluation_withdrawn_with_who_when_and_why",
             ),
             models.UniqueConstraint(
                 fields=["scheme", "area", "year"],

@@ -29,7 +29,7 @@ from jiedu.indicators import rules as indicator_rules
 from jiedu.indicators.selectors import Scope, as_of, figures
 from jiedu.inspections.selectors import inspection_scores, rectification_completion
 from jiedu.pharmacy.models import EntryKind, LedgerEntry
-from jiedu.registry.models import Organisation, Region, RegionLevel
+from jiedu.registry.models import Organisation, OrganisationType, Region, RegionLevel
 from jiedu.workforce.selectors import training_totals
 
 
@@ -209,18 +209,33 @@ def losses(*, area: Region, year: int, county: bool) -> dict[Any, int]:
 # --- who sees what ----------------------------------------------------------------------------------------------------
 
 
+#: What the bodies below the evaluating one see: the published evaluations, and those withdrawn after publication
+#: (marked so, with the reason).
+SHOWN_BELOW = (EvaluationStatus.PUBLISHED, EvaluationStatus.WITHDRAWN)
+
+#: The bodies that oversee an area: their officers and inspectors see its evaluations, drafts included.
+OVERSIGHT_BODIES = frozenset({OrganisationType.HEALTH_COMMISSION, OrganisationType.NARCOTICS_OFFICE})
+
+
 def evaluations_in_scope(*, user: Any) -> QuerySet[Evaluation]:
-    """Evaluations of the user's region and of areas under it (drafts included), and the published evaluations of
-    the areas above it that take in the user's region (the counties learn their rank)."""
+    """For an oversight body: the evaluations of its region and of areas under it (drafts included), and the
+    published evaluations of the areas above it that take in its region (the counties learn their rank). For an
+    institution (a clinic's director): the published evaluations it was ranked in. A withdrawn evaluation stays
+    in the scope of everyone who saw it published."""
     qs = Evaluation.objects.select_related("scheme", "area", "organisation")
     organisation = getattr(user, "organisation", None)
     if organisation is None:
         return qs if getattr(user, "is_superuser", False) else qs.none()
+    if organisation.type not in OVERSIGHT_BODIES:
+        return qs.filter(
+            status__in=SHOWN_BELOW,
+            pk__in=Result.objects.filter(organisation=organisation).values("evaluation_id"),
+        )
     region = organisation.region
     above = [region.code[:2] + "0000", region.code[:4] + "00"]
     return qs.filter(
         Q(area__code__startswith=region.prefix)
-        | Q(area__code__in=[c for c in above if c != region.code], status=EvaluationStatus.PUBLISHED)
+        | Q(area__code__in=[c for c in above if c != region.code], status__in=SHOWN_BELOW)
     )
 
 
@@ -231,7 +246,11 @@ def evaluation_get(*, user: Any, pk: int) -> Evaluation:
 def may_manage(user: Any, evaluation: Evaluation) -> bool:
     """Only the body that computed an evaluation, or one above it, publishes it."""
     organisation = getattr(user, "organisation", None)
-    return organisation is not None and evaluation.area.code.startswith(organisation.region.prefix)
+    return (
+        organisation is not None
+        and organisation.type in OVERSIGHT_BODIES
+        and evaluation.area.code.startswith(organisation.region.prefix)
+    )
 
 
 def schemes_in_use() -> list[Scheme]:

@@ -193,6 +193,11 @@ def evaluation_publish(*, actor: Any, evaluation: Evaluation) -> Evaluation:
     try:
         with transaction.atomic(durable=True):
             current = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+            if current.status == EvaluationStatus.WITHDRAWN:
+                raise DomainError(
+                    _("This evaluation was withdrawn: compute a corrected one and publish that."),
+                    code="withdrawn",
+                )
             if current.status != EvaluationStatus.DRAFT:
                 raise DomainError(_("This evaluation is already published."), code="published")
             if Evaluation.objects.filter(
@@ -222,4 +227,47 @@ def evaluation_publish(*, actor: Any, evaluation: Evaluation) -> Evaluation:
             % {"year": evaluation.year, "area": evaluation.area.name},
             code="published",
         ) from None
+    return current
+
+
+def evaluation_withdraw(*, actor: Any, evaluation: Evaluation, reason: str) -> Evaluation:
+    """Withdraw a published evaluation, saying why (a wrong figure, a finding decided otherwise on appeal). It stays
+    readable, marked withdrawn with who, when and why; a corrected evaluation of the same year may then be computed
+    and published in its place."""
+    _may_manage(actor)
+    if not selectors.may_manage(actor, evaluation):
+        raise PermissionDenied(
+            _("Only the body that computed the evaluation, or one above it, withdraws it.")
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldErrors({"reason": [_("Say why the evaluation is withdrawn.")]})
+    if len(reason) > 500:
+        raise FieldErrors({"reason": [_("Keep the reason within 500 characters.")]})
+    with transaction.atomic(durable=True):
+        current = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if current.status != EvaluationStatus.PUBLISHED:
+            message = (
+                _("This evaluation is withdrawn already.")
+                if current.status == EvaluationStatus.WITHDRAWN
+                else _("Only a published evaluation is withdrawn; a draft is simply not published.")
+            )
+            raise DomainError(message, code=current.status)
+        current.status = EvaluationStatus.WITHDRAWN
+        current.withdrawn_by = actor
+        current.withdrawn_at = clock.now()
+        current.withdrawal_reason = reason
+        current.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
+        audit.record(
+            "evaluation.withdraw",
+            actor=actor,
+            obj=current,
+            detail={
+                "scheme": current.scheme.code,
+                "area": current.area_id,
+                "year": current.year,
+                "reason": reason,
+            },
+        )
+    evaluation.status = current.status
     return current

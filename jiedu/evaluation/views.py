@@ -101,18 +101,34 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/scheme.html", context)
 
 
-@guard(Action.EVALUATION_VIEW)
-@require_GET
-def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _evaluation_or_404(request, pk)
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is it withdrawn?"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    evaluation: Evaluation,
+    *,
+    withdraw_form: WithdrawForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    manager = can(request.user, Action.EVALUATION_MANAGE) and selectors.may_manage(request.user, evaluation)
+    may_withdraw = manager and evaluation.status == EvaluationStatus.PUBLISHED
     context = {
         "table": selectors.table(evaluation),
         "evaluation": evaluation,
-        "may_publish": evaluation.status == EvaluationStatus.DRAFT
-        and can(request.user, Action.EVALUATION_MANAGE)
-        and selectors.may_manage(request.user, evaluation),
+        "may_publish": manager and evaluation.status == EvaluationStatus.DRAFT,
+        "withdraw_form": (withdraw_form or WithdrawForm()) if may_withdraw else None,
     }
-    return render(request, "evaluation/detail.html", context)
+    return render(request, "evaluation/detail.html", context, status=status)
+
+
+@guard(Action.EVALUATION_VIEW)
+@require_GET
+def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _evaluation_or_404(request, pk))
 
 
 @guard(Action.EVALUATION_MANAGE)
@@ -125,9 +141,33 @@ def evaluation_publish(request: HttpRequest, pk: int) -> HttpResponse:
         return deny(request, Action.EVALUATION_MANAGE)
     except DomainError as exc:
         messages.error(request, str(exc))
-        context = {"table": selectors.table(evaluation), "evaluation": evaluation, "may_publish": False}
-        return render(request, "evaluation/detail.html", context, status=400)
+        return _detail(request, _evaluation_or_404(request, pk), status=400)
     messages.success(request, _("The evaluation is published."))
+    return HttpResponseRedirect(reverse("evaluation:detail", args=[evaluation.pk]))
+
+
+@guard(Action.EVALUATION_MANAGE)
+@require_POST
+def evaluation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    evaluation = _evaluation_or_404(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, evaluation, withdraw_form=form, status=400)
+    try:
+        services.evaluation_withdraw(
+            actor=request.user, evaluation=evaluation, reason=form.cleaned_data["reason"]
+        )
+    except PermissionDenied:
+        return deny(request, Action.EVALUATION_MANAGE)
+    except FieldErrors as exc:
+        apply_field_errors(form, exc)
+        return _detail(request, evaluation, withdraw_form=form, status=400)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return _detail(request, _evaluation_or_404(request, pk), status=400)
+    messages.success(
+        request, _("The evaluation is withdrawn. A corrected one may now be computed and published.")
+    )
     return HttpResponseRedirect(reverse("evaluation:detail", args=[evaluation.pk]))
 
 

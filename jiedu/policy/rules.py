@@ -168,7 +168,9 @@ GRANTS: dict[Action, frozenset[Role]] = {
     Action.RECTIFICATION_VERIFY: frozenset({R.INSPECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
     # Capability of medical units (seed 001): a unit's head keeps its registers (departments, equipment, rules,
     # collaborations); the health commission and inspectors assess and read the roll-up.
-    Action.CAPABILITY_VIEW: frozenset({R.CLINIC_DIRECTOR, R.INSPECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
+    Action.CAPABILITY_VIEW: frozenset(
+        {R.CLINIC_DIRECTOR, R.INSPECTOR, R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}
+    ),
     Action.CAPABILITY_REGISTER: frozenset({R.CLINIC_DIRECTOR}),
     Action.CAPABILITY_ASSESS: frozenset({R.INSPECTOR, R.HEALTH_OFFICER}),
     # The staff register: an organisation's head keeps its own; officers read their region's. Staff drug
@@ -187,10 +189,15 @@ GRANTS: dict[Action, frozenset[Role]] = {
     Action.CAMPAIGN_VIEW: frozenset(
         {R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.CDC_STAFF, R.COMMUNITY_WORKER, R.POLICE_LIAISON}
     ),
-    Action.CAMPAIGN_MANAGE: frozenset({R.NARCOTICS_OFFICER, R.HEALTH_OFFICER, R.CDC_STAFF, R.COMMUNITY_WORKER}),
+    Action.CAMPAIGN_MANAGE: frozenset(
+        {R.NARCOTICS_OFFICER, R.HEALTH_OFFICER, R.CDC_STAFF, R.COMMUNITY_WORKER}
+    ),
     # The annual comprehensive evaluation (seed 004 §(八)): schemes and results kept by the commission and the
     # narcotics office; inspectors read them.
-    Action.EVALUATION_VIEW: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.INSPECTOR}),
+    # A clinic's director reads the published evaluations the clinic was ranked in (the scope is in the selector).
+    Action.EVALUATION_VIEW: frozenset(
+        {R.HEALTH_OFFICER, R.NARCOTICS_OFFICER, R.INSPECTOR, R.CLINIC_DIRECTOR}
+    ),
     Action.EVALUATION_MANAGE: frozenset({R.HEALTH_OFFICER, R.NARCOTICS_OFFICER}),
 }
 

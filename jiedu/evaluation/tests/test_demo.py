@@ -7,10 +7,12 @@ from decimal import Decimal as D
 
 import pytest
 
+from jiedu.accounts.models import User
 from jiedu.demo import data
 from jiedu.demo.services import demo_seed
 from jiedu.evaluation import demo
 from jiedu.evaluation.models import Evaluation, Part, Result
+from jiedu.evaluation.selectors import evaluations_in_scope
 from jiedu.inspections.models import Inspection
 
 pytestmark = pytest.mark.django_db
@@ -55,4 +57,8 @@ def test_the_demo_publishes_last_years_evaluation_of_the_clinics_and_the_countie
     assert parts["rectification"] == (D("80.0"), D("12.00"))  # 4 of 5 on time
     assert parts["campaign_events"] == (D(6), D("2.50"))
     assert parts["capability"] == (None, None)  # assessed this year only: exempt
+    # Each clinic's director reads the clinics' evaluation; none of them the counties'.
+    for username in ("director1", "director2", "director3"):
+        director = User.objects.get(username=username)
+        assert list(evaluations_in_scope(user=director)) == [clinics]
     assert demo.seed_demo(today=data.REFERENCE_DAY) == {"inspections": 0, "findings": 0, "evaluations": 0}

@@ -206,6 +206,76 @@ def test_one_evaluation_is_published_per_scheme_area_and_year(world, year_2025):
     assert AuditEntry.objects.filter(action="evaluation.publish").count() == 1
 
 
+def test_a_published_evaluation_is_withdrawn_with_its_reason_and_a_corrected_one_takes_its_place(
+    world, year_2025, at, province_officer
+):
+    wrong = services.evaluation_compute(actor=world.officer, scheme=clinic_scheme(), year=2025)
+    with pytest.raises(DomainError) as caught:
+        services.evaluation_withdraw(actor=world.officer, evaluation=wrong, reason="数据有误")
+    assert (caught.value.code, str(caught.value)) == (
+        "draft",
+        "Only a published evaluation is withdrawn; a draft is simply not published.",
+    )
+    services.evaluation_publish(actor=world.officer, evaluation=wrong)
+    for reason, message in (
+        ("  ", "Say why the evaluation is withdrawn."),
+        ("长" * 501, "Keep the reason within 500 characters."),
+    ):
+        with pytest.raises(FieldErrors) as caught:
+            services.evaluation_withdraw(actor=world.officer, evaluation=wrong, reason=reason)
+        assert caught.value.fields == {"reason": [message]}
+    with pytest.raises(PermissionDenied):
+        services.evaluation_withdraw(actor=world.director_a, evaluation=wrong, reason="数据有误")
+    at(dt.date(2026, 2, 3), 10, 30)
+    withdrawn = services.evaluation_withdraw(
+        actor=world.officer, evaluation=wrong, reason="  洪濑门诊尿检数据录入错误，重新核算  "
+    )
+    assert (
+        withdrawn.status,
+        withdrawn.withdrawn_by,
+        withdrawn.withdrawn_at,
+        withdrawn.withdrawal_reason,
+    ) == (
+        EvaluationStatus.WITHDRAWN,
+        world.officer,
+        dt.datetime(2026, 2, 3, 2, 30, tzinfo=dt.UTC),
+        "洪濑门诊尿检数据录入错误，重新核算",
+    )
+    # Published once: who published it and when stay with it.
+    assert (withdrawn.published_by, withdrawn.published_at) == (
+        world.officer,
+        dt.datetime(2026, 1, 20, 1, 0, tzinfo=dt.UTC),
+    )
+    for act, message in (
+        (services.evaluation_withdraw, "This evaluation is withdrawn already."),
+        (
+            services.evaluation_publish,
+            "This evaluation was withdrawn: compute a corrected one and publish that.",
+        ),
+    ):
+        kwargs = {"reason": "again"} if act is services.evaluation_withdraw else {}
+        with pytest.raises(DomainError) as caught:
+            act(actor=world.officer, evaluation=withdrawn, **kwargs)
+        assert str(caught.value) == message
+    corrected = services.evaluation_compute(actor=world.officer, scheme=clinic_scheme(), year=2025)
+    assert (
+        services.evaluation_publish(actor=world.officer, evaluation=corrected).status
+        == EvaluationStatus.PUBLISHED
+    )
+    # The clinics see both: the corrected evaluation and the withdrawn one, marked so.
+    assert set(selectors.evaluations_in_scope(user=world.director_a)) == {withdrawn, corrected}
+    entry = AuditEntry.objects.get(action="evaluation.withdraw")
+    assert (entry.actor, entry.detail) == (
+        world.officer,
+        {
+            "scheme": "clinic-annual",
+            "area": "350583",
+            "year": 2025,
+            "reason": "洪濑门诊尿检数据录入错误，重新核算",
+        },
+    )
+
+
 def test_a_county_sees_the_provinces_evaluation_once_published_and_cannot_publish_it(
     world, year_2025, province_officer
 ):

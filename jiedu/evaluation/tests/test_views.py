@@ -3,6 +3,7 @@ printed notification in Chinese (rendered and looked at)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -11,6 +12,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from jiedu.accounts.models import Role, RoleAssignment, User
 from jiedu.core.models import AuditEntry
 from jiedu.evaluation.models import Evaluation, Scheme
 from jiedu.testing import poppler
@@ -96,6 +98,66 @@ def test_a_county_reads_the_provinces_evaluation_only_once_published(
     assert 'id="publish-form"' not in response.content.decode()
     assert client.post(reverse("evaluation:publish", args=[evaluation.pk])).status_code == 403
     assert client.get(url.replace(str(evaluation.pk), str(evaluation.pk + 1))).status_code == 404
+
+
+def test_a_clinics_director_reads_only_the_published_evaluations_it_was_ranked_in(world, year_2025, client):
+    login(client, world.officer)
+    evaluation = compute(client, world)
+    url = reverse("evaluation:detail", args=[evaluation.pk])
+    login(client, world.director_a)
+    assert "No evaluation in your scope yet." in text(client.get(LIST))
+    assert client.get(url).status_code == 404  # a draft is the commission's own
+    login(client, world.officer)
+    client.post(reverse("evaluation:publish", args=[evaluation.pk]))
+    login(client, world.director_a)
+    page = client.get(LIST)
+    assert "Compute an evaluation" not in text(page)
+    assert url in page.content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    # The whole ranking as published, the director's own clinic marked; no publishing.
+    assert (
+        "2 南安市美沙酮维持治疗门诊 your organisation 18.75 8.00 8.89 8.89 20.00 0.00 exempt 71.70"
+    ) in text(response)
+    assert 'id="publish-form"' not in response.content.decode()
+    assert client.post(reverse("evaluation:publish", args=[evaluation.pk])).status_code == 403
+    assert client.get(reverse("evaluation:workbook", args=[evaluation.pk])).status_code == 200
+    # The director of a clinic that was not ranked (晋江市's) sees nothing of it.
+    elsewhere = User.objects.create_user(username="director_elsewhere", organisation=world.clinic_elsewhere)
+    RoleAssignment.objects.create(user=elsewhere, role=Role.CLINIC_DIRECTOR)
+    login(client, elsewhere)
+    assert "No evaluation in your scope yet." in text(client.get(LIST))
+    assert client.get(url).status_code == 404
+
+
+def test_the_officer_withdraws_a_published_evaluation_from_its_page(world, year_2025, client, at):
+    login(client, world.officer)
+    evaluation = compute(client, world)
+    url = reverse("evaluation:detail", args=[evaluation.pk])
+    withdraw = reverse("evaluation:withdraw", args=[evaluation.pk])
+    assert 'id="withdraw-form"' not in client.get(url).content.decode()  # a draft is not withdrawn
+    client.post(reverse("evaluation:publish", args=[evaluation.pk]))
+    assert 'id="withdraw-form"' in client.get(url).content.decode()
+    response = client.post(withdraw, {"reason": ""})
+    assert response.status_code == 400
+    assert "This field is required." in text(response)
+    assert Evaluation.objects.get().status == "published"
+    at(dt.date(2026, 2, 3), 10, 30)
+    response = client.post(withdraw, {"reason": "洪濑门诊尿检数据录入错误"})
+    assert response.status_code == 302
+    page = text(client.get(url))
+    assert "Withdrawn by officer at 2026-02-03 10:30 : 洪濑门诊尿检数据录入错误" in page
+    assert 'id="withdraw-form"' not in client.get(url).content.decode()
+    assert 'id="publish-form"' not in client.get(url).content.decode()
+    # The director of clinic A, ranked in it, reads the withdrawal too; the workbook says it.
+    login(client, world.director_a)
+    assert "Withdrawn by officer" in text(client.get(url))
+    assert "Withdrawn" in text(client.get(LIST))
+    book = load_workbook(io.BytesIO(client.get(reverse("evaluation:workbook", args=[evaluation.pk])).content))
+    assert book.worksheets[0]["A1"].value.endswith(
+        "(Published on 2026-01-20, withdrawn on 2026-02-03: 洪濑门诊尿检数据录入错误)"
+    )
+    assert client.post(withdraw, {"reason": "x"}).status_code == 403
 
 
 def test_the_workbook_has_a_sheet_per_table(world, year_2025, client):
