@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Query, Router, Status
 
 from jiedu.api import datasets as datasets_api
 from jiedu.api import errors
+from jiedu.api import evaluation as evaluation_api
 from jiedu.api import indicators as indicators_api
 from jiedu.api import mmt as mmt_api
 from jiedu.api import reports as reports_api
@@ -225,3 +226,4 @@ api.add_router("", stock_api.router)
 api.add_router("", reports_api.router)
 api.add_router("", indicators_api.router)
 api.add_router("", datasets_api.router)
+api.add_router("", evaluation_api.router)
