@@ -12,6 +12,7 @@ from jiedu.api import datasets as datasets_api
 from jiedu.api import errors
 from jiedu.api import evaluation as evaluation_api
 from jiedu.api import indicators as indicators_api
+from jiedu.api import inspections as inspections_api
 from jiedu.api import mmt as mmt_api
 from jiedu.api import reports as reports_api
 from jiedu.api import stock as stock_api
@@ -227,3 +228,4 @@ api.add_router("", reports_api.router)
 api.add_router("", indicators_api.router)
 api.add_router("", datasets_api.router)
 api.add_router("", evaluation_api.router)
+api.add_router("", inspections_api.router)
