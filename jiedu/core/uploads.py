@@ -50,7 +50,8 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", Kind.JPEG),
 )
 _DOCX_WINDOW = 65536
-_PILLOW_FORMATS = {Kind.PNG: "PNG", Kind.JPEG: "JPEG", Kind.WEBP: "WEBP"}
+#: What Pillow calls each kind; a phone's camera often writes a JPEG with a second picture in it (MPO).
+_PILLOW_FORMATS = {Kind.PNG: ("PNG",), Kind.JPEG: ("JPEG", "MPO"), Kind.WEBP: ("WEBP",)}
 _JPEG_QUALITY = 85
 
 
@@ -139,7 +140,7 @@ def photo_reencoded(content: bytes, kind: Kind, photos: Photos) -> tuple[bytes, 
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise PhotoUnreadable(kind.value) from None
-    if image_format != _PILLOW_FORMATS.get(kind):
+    if image_format not in _PILLOW_FORMATS.get(kind, ()):
         raise PhotoUnreadable(kind.value)
     image = ImageOps.exif_transpose(image)
     out = io.BytesIO()

@@ -191,6 +191,23 @@ def test_a_png_may_stay_a_png_still_without_its_exif() -> None:
     assert stored.getpixel((10, 5)) == (255, 0, 0)
 
 
+def test_a_phone_cameras_jpeg_with_a_second_picture_is_taken_as_its_first() -> None:
+    # Many phone cameras write a multi-picture JPEG (MPO): it starts like any JPEG and Pillow names it MPO.
+    first, second = Image.new("RGB", (64, 48), (255, 0, 0)), Image.new("RGB", (64, 48), (0, 0, 255))
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    received = receive(out.getvalue(), "IMG_0001.jpg", max_bytes=100_000, photos=Photos(edge=2048))
+    stored = Image.open(io.BytesIO(received.content))
+    assert (received.kind, received.extension, stored.format, stored.size) == (
+        "jpeg",
+        ".jpg",
+        "JPEG",
+        (64, 48),
+    )
+    assert stored.getpixel((32, 24))[0] > 240  # the first picture, red
+
+
 def test_a_photo_that_does_not_decode_is_refused() -> None:
     broken = b"\xff\xd8\xff\xe0" + b"\x00" * 40
     assert refusal(broken, "a.jpg", photos=Photos(edge=2048)) == ("not_accepted", "a.jpg", 44, 1000)
