@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from jiedu.testing import World, build_world
 
@@ -72,6 +73,10 @@ def browser(chromium_path: Path, monkeypatch) -> Iterator:  # noqa: ANN001
             yield browser
         finally:
             browser.close()
+            # Inside Playwright's context the test's ORM calls open a connection of their own (the context
+            # holding Django's connections is not the one outside); close it here, where it can be reached, or
+            # it stays open until the test database cannot be dropped.
+            connections.close_all()
 
 
 @pytest.fixture
