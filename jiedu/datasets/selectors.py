@@ -17,7 +17,7 @@ from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from jiedu.datasets import rules
 from jiedu.datasets.models import DataElement, DataSet, DataValue, Status, Step, Submission
 from jiedu.policy import Action, can
-from jiedu.registry.models import RegionLevel
+from jiedu.registry.models import Organisation, OrganisationType, Region, RegionLevel
 
 # --- for the indicators ---------------------------------------------------------------------------------------
 
@@ -191,6 +191,102 @@ def entry_offers(*, user: Any, today: dt.date, count: int = 4) -> list[EntryOffe
         )
         for d in data_sets
     ]
+
+
+# --- reporting completeness -------------------------------------------------------------------------------------------
+
+#: The offices that enter a region's figures: a region is expected to report once one of them is on the platform.
+REPORTING_OFFICES = (OrganisationType.HEALTH_COMMISSION, OrganisationType.NARCOTICS_OFFICE)
+
+
+@dataclass(frozen=True)
+class Reporter:
+    region: Region
+    #: The submission's status for the period, None when nothing is entered yet.
+    status: str | None
+    submission_id: int | None
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label) if self.status else ""
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How far the regions below an approver have reported one data set for one period."""
+
+    data_set: DataSet
+    period: dt.date
+    label: str
+    reporters: list[Reporter]
+
+    def _count(self, status: str | None) -> int:
+        return sum(1 for r in self.reporters if r.status == status)
+
+    @property
+    def expected(self) -> int:
+        return len(self.reporters)
+
+    @property
+    def approved(self) -> int:
+        return self._count(Status.APPROVED)
+
+    @property
+    def submitted(self) -> int:
+        return self._count(Status.SUBMITTED)
+
+    @property
+    def draft(self) -> int:
+        return self._count(Status.DRAFT)
+
+    @property
+    def not_started(self) -> int:
+        return self._count(None)
+
+    @property
+    def outstanding(self) -> list[Reporter]:
+        """The regions whose figures are not approved yet, those with nothing entered first."""
+        order = {None: 0, Status.DRAFT: 1, Status.SUBMITTED: 2}
+        waiting = [r for r in self.reporters if r.status != Status.APPROVED]
+        return sorted(waiting, key=lambda r: (order[r.status], r.region.code))
+
+
+def completeness(*, user: Any, today: dt.date, count: int = 2) -> list[Completeness]:
+    """For an approver of a prefecture or province: for each data set in use and its ``count`` latest periods, the
+    regions strictly below that are expected to report it (those with a health commission or narcotics office on
+    the platform, at the data set's reporting level) and how far each has got. 2 + one query per data set."""
+    org = user.organisation
+    if org is None or not can(user, Action.DATASET_APPROVE) or org.region.level == RegionLevel.COUNTY:
+        return []
+    below = [
+        region
+        for region in Region.objects.filter(
+            code__in=Organisation.objects.filter(
+                is_active=True, type__in=REPORTING_OFFICES, region__code__startswith=org.region.prefix
+            ).values("region_id")
+        ).order_by("code")
+        if rules.strictly_above(org.region.code, org.region.level, region.code)
+    ]
+    found = []
+    for data_set in DataSet.objects.filter(is_active=True).order_by("code"):
+        reporters = [r for r in below if rules.level_problem(data_set.reporting_level, r.level) is None]
+        periods = rules.recent_periods(data_set.period_type, today, count)
+        entered = {
+            (region, period): (status, pk)
+            for region, period, status, pk in Submission.objects.filter(
+                data_set=data_set, period_start__in=periods, region__in=reporters
+            ).values_list("region_id", "period_start", "status", "pk")
+        }
+        for period in periods:
+            found.append(
+                Completeness(
+                    data_set=data_set,
+                    period=period,
+                    label=rules.period_label(data_set.period_type, period),
+                    reporters=[Reporter(r, *entered.get((r.code, period), (None, None))) for r in reporters],
+                )
+            )
+    return found
 
 
 @dataclass(frozen=True)

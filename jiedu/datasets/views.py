@@ -34,6 +34,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
     context = {
         "offers": selectors.entry_offers(user=request.user, today=today),
         "rows": selectors.submission_list(user=request.user),
+        "completeness": selectors.completeness(user=request.user, today=today),
     }
     return render(request, "datasets/list.html", context)
 

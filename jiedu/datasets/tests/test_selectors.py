@@ -8,9 +8,15 @@ from decimal import Decimal
 import pytest
 
 from jiedu.datasets import services
-from jiedu.datasets.selectors import approved_total, approved_value, submission_list, submissions_in_scope
+from jiedu.datasets.selectors import (
+    approved_total,
+    approved_value,
+    completeness,
+    submission_list,
+    submissions_in_scope,
+)
 from jiedu.datasets.tests.conftest import officer_of
-from jiedu.datasets.tests.data import GOOD, YEAR
+from jiedu.datasets.tests.data import GOOD, TODAY, YEAR
 from jiedu.registry.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +186,43 @@ def test_the_list_is_read_in_two_queries(people, quanzhou, django_assert_num_que
         ("南安市", "2025", "approved", "approved", "quanzhou_narcotics"),
         ("南安市", "2024", "approved", "approved", "quanzhou_narcotics"),
     ]
+
+
+def test_an_approver_sees_how_far_the_regions_below_have_reported(world, people, data_sets):
+    def summary(user):
+        return [
+            (c.data_set.code, c.label, c.expected, c.approved, c.submitted, c.draft, c.not_started,
+             [(r.region.code, r.status) for r in c.outstanding])
+            for c in completeness(user=user, today=TODAY)
+        ]  # fmt: skip
+
+    # 南安市 (its commission) and 晋江市 (its health bureau) have an office on the platform; 泉州市 is the approver.
+    nothing = [("350582", None), ("350583", None)]
+    assert summary(people.prefecture) == [
+        ("district_quarterly", "2026 Q2", 2, 0, 0, 0, 2, nothing),
+        ("district_quarterly", "2026 Q1", 2, 0, 0, 0, 2, nothing),
+        ("registered_users", "2026", 2, 0, 0, 0, 2, nothing),
+        ("registered_users", "2025", 2, 0, 0, 0, 2, nothing),
+    ]
+    saved = services.submission_save(
+        actor=people.jinjiang, data_set=data_sets["registered_users"], region=people.jinjiang_county,
+        period=YEAR, values=GOOD,
+    )  # fmt: skip
+    nanan = services.submission_save(
+        actor=world.officer,
+        data_set=data_sets["registered_users"],
+        region=world.county,
+        period=YEAR,
+        values=GOOD,
+    ).submission
+    services.submission_submit(actor=world.officer, submission=nanan)
+    assert summary(people.prefecture)[3] == (
+        "registered_users", "2025", 2, 0, 1, 1, 0, [("350582", "draft"), ("350583", "submitted")],
+    )  # fmt: skip
+    services.submission_approve(actor=people.prefecture, submission=nanan)
+    year = completeness(user=people.province, today=TODAY)[3]
+    assert (year.label, year.expected, year.approved, year.draft) == ("2025", 2, 1, 1)
+    assert [(r.region.code, r.submission_id) for r in year.outstanding] == [("350582", saved.submission.pk)]
+    # A county approves nothing below it; a health officer elsewhere sees only its own province's regions.
+    assert completeness(user=world.officer, today=TODAY) == []
+    assert {c.expected for c in completeness(user=people.jiangxi, today=TODAY)} == {0}

@@ -73,6 +73,21 @@ def test_the_list_in_english_shows_the_submissions_in_scope(client, world, peopl
     assert "No figures entered in your region yet." in page
 
 
+def test_the_prefecture_sees_which_counties_have_not_reported(client, world, people, submitted):
+    login(client, people.prefecture)
+    page = text(client.get(reverse("datasets:list")))
+    assert (
+        "Registered drug users (yearly) 2025 0 / 2 1 0 1 晋江市 · 南安市 Submitted" in page
+    )  # 晋江市 has entered nothing; 南安市 waits for approval
+    assert "District quarterly key indicators 2026 Q2 0 / 2 0 0 2 晋江市 · 南安市" in page
+    assert (
+        f'href="{reverse("datasets:detail", args=[submitted.pk])}"'
+        in client.get(reverse("datasets:list")).content.decode()
+    )
+    login(client, world.officer)
+    assert 'id="dataset-completeness"' not in client.get(reverse("datasets:list")).content.decode()
+
+
 def test_a_prefecture_officer_is_offered_no_county_data_set_to_enter(client, people, data_sets):
     login(client, people.prefecture)
     page = client.get(reverse("datasets:list")).content.decode()
