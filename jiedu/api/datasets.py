@@ -211,12 +211,7 @@ def figures_put(request: HttpRequest, code: str, region: str, period_start: str,
         raise FieldErrors({"period_start": [_("Give the period by its first day, as YYYY-MM-DD.")]}) from None
     data_set = DataSet.objects.filter(code=code).first()
     place = Region.objects.filter(code=region).first()
-    org = request.auth.organisation
-    if (
-        data_set is None
-        or place is None
-        or (org is not None and not place.code.startswith(org.region.prefix))
-    ):
+    if data_set is None or place is None or not selectors.region_in_scope(user=request.auth, region=place):
         raise Http404
     saved = services.submission_save(
         actor=request.auth,

@@ -113,6 +113,12 @@ def submissions_in_scope(*, user: Any) -> QuerySet[Submission]:
     return found.filter(region__code__startswith=org.region.prefix)
 
 
+def region_in_scope(*, user: Any, region: Any) -> bool:
+    """Whether the region is the user's own or inside it (the regions whose figures the user may see)."""
+    org = user.organisation
+    return org is None or region.code.startswith(org.region.prefix)
+
+
 def submission_get(*, user: Any, pk: int) -> Submission:
     """A submission in the user's scope; ``Submission.DoesNotExist`` otherwise."""
     return submissions_in_scope(user=user).get(pk=pk)

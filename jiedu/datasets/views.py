@@ -39,11 +39,6 @@ def submission_list(request: HttpRequest) -> HttpResponse:
     return render(request, "datasets/list.html", context)
 
 
-def _in_scope(request: HttpRequest, region: Region) -> bool:
-    org = request.user.organisation  # type: ignore[union-attr]
-    return org is None or region.code.startswith(org.region.prefix)
-
-
 def _entry_page(
     request: HttpRequest,
     *,
@@ -83,7 +78,12 @@ def entry(request: HttpRequest, code: str, region: str, period: str) -> HttpResp
         start = dt.date.fromisoformat(period)
     except ValueError:
         start = None
-    if data_set is None or place is None or start is None or not _in_scope(request, place):
+    if (
+        data_set is None
+        or place is None
+        or start is None
+        or not selectors.region_in_scope(user=request.user, region=place)
+    ):
         raise Http404
     if request.user.organisation is None or request.user.organisation.region_id != place.code:  # type: ignore[union-attr]
         return deny(request, Action.DATASET_ENTER)  # a region above sees the figures, it does not enter them

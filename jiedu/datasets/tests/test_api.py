@@ -175,6 +175,10 @@ def test_scope_holds_for_reads_and_writes(people):
         "Only officers of 南安市 enter its figures.",
     )
     assert province.get("/datasets/submissions", status="lost").status_code == 422
+    # The refused and unseen requests wrote nothing: one version, saved once, still a draft.
+    only = Submission.objects.get()
+    assert (only.pk, only.version, only.status) == (pk, 1, "draft")
+    assert list(Step.objects.values_list("kind", flat=True)) == ["saved"]
 
 
 def test_a_nurse_has_no_data_sets(world, people):

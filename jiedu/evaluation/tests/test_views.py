@@ -142,6 +142,12 @@ def test_the_officer_withdraws_a_published_evaluation_from_its_page(world, year_
     assert response.status_code == 400
     assert "This field is required." in text(response)
     assert Evaluation.objects.get().status == "published"
+    # The director of a clinic ranked in it reads it but does not withdraw it.
+    login(client, world.director_a)
+    assert client.post(withdraw, {"reason": "名次不公"}).status_code == 403
+    assert (Evaluation.objects.get().status, Evaluation.objects.get().withdrawal_reason) == ("published", "")
+    assert not AuditEntry.objects.filter(action="evaluation.withdraw").exists()
+    login(client, world.officer)
     at(dt.date(2026, 2, 3), 10, 30)
     response = client.post(withdraw, {"reason": "洪濑门诊尿检数据录入错误"})
     assert response.status_code == 302
